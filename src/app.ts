@@ -1,0 +1,140 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./api/app.ts";
+import { CheckRepository } from "./checks/repository.ts";
+import { CheckService } from "./checks/service.ts";
+import type { Env, LoadedConfig } from "./config/load.ts";
+import { ConfigReloader, type ReloadAttempt } from "./config/reloader.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
+import { EventBus } from "./core/events.ts";
+import { type Log, setLogLevel } from "./log/logger.ts";
+import { createMetrics } from "./metrics/registry.ts";
+import type { Runtime } from "./runtime.ts";
+import type { Store } from "./store/store.ts";
+import { VERSION } from "./version.ts";
+
+export interface UnyoOptions {
+  loaded: LoadedConfig;
+  env: Env;
+  store: Store;
+  log: Log;
+  clock?: Clock;
+}
+
+export interface Unyo {
+  app: FastifyInstance;
+  runtime: Runtime;
+  /** Starts scheduled work; call after the server listens so self-checks can reach it. */
+  start(baseUrl: string): Promise<void>;
+  reload(reason: string): Promise<ReloadAttempt>;
+  /** Stops new work, lets running work finish (or records it as interrupted), closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Config keys that are read once at start: a change is reported as needing a restart. */
+const RESTART_KEYS = ["server.host", "server.port", "server.body_limit", "storage"] as const;
+
+/** The composition root: every I/O resource is created or received here and closed in stop(). */
+export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
+  const clock = options.clock ?? systemClock;
+  const { log, store } = options;
+  const metrics = createMetrics(VERSION);
+  const bus = new EventBus((error) => log.error({ error }, "event listener failed"));
+  const checkRepository = new CheckRepository(store.db);
+  let baseUrl = "http://127.0.0.1";
+  const checks = new CheckService({
+    repository: checkRepository,
+    clock,
+    log,
+    metrics,
+    bus,
+    baseUrl: () => baseUrl,
+  });
+
+  const config = new ConfigReloader(options.loaded, {
+    file: options.loaded.file,
+    env: options.env,
+    clock,
+    log,
+    apply: async (next, previous) => {
+      setLogLevel(log, next.config.server.log_level);
+      checks.apply(next.config.checks);
+      bus.emit("config.applied", { revision: next.revision, at: clock.now() });
+      return RESTART_KEYS.filter((key) => changed(key, next, previous));
+    },
+    record: async (attempt, file) => {
+      metrics.configReloads.inc({ outcome: attempt.outcome });
+      await store.db
+        .insertInto("config_revisions")
+        .values({
+          revision: attempt.revision ?? "-",
+          source: file,
+          loaded_at: attempt.at,
+          outcome: attempt.outcome === "rejected" ? "rejected" : "applied",
+          errors: attempt.problems.length > 0 ? JSON.stringify(attempt.problems) : null,
+        })
+        .execute();
+      if (attempt.outcome === "rejected") {
+        bus.emit("config.rejected", {
+          revision: "-",
+          at: attempt.at,
+          problems: attempt.problems.length,
+        });
+      }
+    },
+  });
+
+  const runtime: Runtime = {
+    version: VERSION,
+    startedAt: clock.now(),
+    clock,
+    log,
+    store,
+    metrics,
+    bus,
+    config,
+    checks,
+    checkRepository,
+    shuttingDown: false,
+  };
+  const app = await buildApp(runtime, { bodyLimit: options.loaded.config.server.body_limit });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    runtime,
+    async start(url) {
+      baseUrl = url;
+      await store.db
+        .insertInto("config_revisions")
+        .values({
+          revision: options.loaded.revision,
+          source: options.loaded.file,
+          loaded_at: clock.now(),
+          outcome: "applied",
+          errors: null,
+        })
+        .execute();
+      await checks.start(options.loaded.config.checks);
+      config.watch();
+    },
+    reload: (reason) => config.reload(reason),
+    stop() {
+      stopping ??= (async () => {
+        runtime.shuttingDown = true;
+        config.close();
+        await checks.stop(options.loaded.config.server.shutdown_timeout);
+        await app.close();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function changed(key: (typeof RESTART_KEYS)[number], a: LoadedConfig, b: LoadedConfig): boolean {
+  const pick = (c: LoadedConfig): unknown =>
+    key
+      .split(".")
+      .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], c.config);
+  return JSON.stringify(pick(a)) !== JSON.stringify(pick(b));
+}

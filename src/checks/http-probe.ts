@@ -1,0 +1,150 @@
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Observation } from "./evaluate.ts";
+
+export type ErrorKind =
+  | "dns"
+  | "connect"
+  | "tls"
+  | "timeout"
+  | "http"
+  | "assertion"
+  | "interrupted";
+
+export interface HttpProbeSpec {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | undefined;
+  followRedirects: boolean;
+  tlsVerify: boolean;
+  timeoutMs: number;
+}
+
+export type ProbeOutcome =
+  | { ok: true; observation: Observation }
+  | { ok: false; kind: ErrorKind; message: string; responseTimeMs: number };
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_REDIRECTS = 10;
+
+/**
+ * One HTTP(S) request with a hard deadline, built on node:http so TLS verification can be
+ * switched per check and failures can be told apart (dns / connect / tls / timeout / http).
+ */
+export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promise<ProbeOutcome> {
+  const started = performance.now();
+  const deadline = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs)]);
+  let url = new URL(spec.url);
+  try {
+    for (let hop = 0; ; hop++) {
+      const response = await send(url, spec, deadline);
+      const location = response.headers.location;
+      if (
+        spec.followRedirects &&
+        location &&
+        isRedirect(response.statusCode) &&
+        hop < MAX_REDIRECTS
+      ) {
+        response.resume();
+        url = new URL(location, url);
+        continue;
+      }
+      const text = await readBody(response, deadline);
+      const responseTimeMs = Math.round(performance.now() - started);
+      return {
+        ok: true,
+        observation: {
+          status: response.statusCode ?? 0,
+          responseTimeMs,
+          headers: flattenHeaders(response),
+          body: parseBody(text, response.headers["content-type"]),
+        },
+      };
+    }
+  } catch (error) {
+    const responseTimeMs = Math.round(performance.now() - started);
+    if (signal.aborted) {
+      return { ok: false, kind: "interrupted", message: "interrupted by shutdown", responseTimeMs };
+    }
+    if (deadline.aborted) {
+      return {
+        ok: false,
+        kind: "timeout",
+        message: `no complete response within ${spec.timeoutMs} ms`,
+        responseTimeMs,
+      };
+    }
+    return { ok: false, ...classify(error), responseTimeMs };
+  }
+}
+
+function send(url: URL, spec: HttpProbeSpec, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const options = {
+      method: spec.method,
+      headers: { "user-agent": "Unyo-Check/0.1", ...spec.headers },
+      signal,
+      rejectUnauthorized: spec.tlsVerify,
+      agent: false as const,
+    };
+    const req =
+      url.protocol === "https:"
+        ? httpsRequest(url, options, resolve)
+        : httpRequest(url, options, resolve);
+    req.on("error", reject);
+    req.end(spec.body);
+  });
+}
+
+async function readBody(response: IncomingMessage, signal: AbortSignal): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response) {
+    if (signal.aborted) throw signal.reason;
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) {
+      response.destroy();
+      break;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
+  const looksJson = /json/i.test(contentType ?? "") || /^\s*[[{]/.test(text);
+  if (!looksJson) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function flattenHeaders(response: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+function isRedirect(status: number | undefined): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function classify(error: unknown): { kind: ErrorKind; message: string } {
+  const e = error as NodeJS.ErrnoException;
+  const code = e.code ?? "";
+  const message = e.message || String(error);
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return { kind: "dns", message };
+  if (/CERT|SSL|TLS|SELF_SIGNED|HOSTNAME/.test(code) || /certificate/i.test(message)) {
+    return { kind: "tls", message };
+  }
+  if (/^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|PIPE|ADDRNOTAVAIL)$/.test(code)) {
+    return { kind: "connect", message };
+  }
+  return { kind: "http", message };
+}

@@ -1,0 +1,84 @@
+import type { Document } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { ConfigProblem } from "./problems.ts";
+
+/** A parsed YAML file that can still say where each value came from. */
+export interface ConfigSource {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export function parseSource(
+  file: string,
+  text: string,
+): { source: ConfigSource; problems: ConfigProblem[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const source = { file, text, doc, lines };
+  const problems = doc.errors.map((error) => {
+    const pos = lines.linePos(error.pos[0]);
+    return {
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: "",
+      message: `YAML syntax error: ${firstLine(error.message)}`,
+    };
+  });
+  return { source, problems };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}
+
+/** Line and column (1-based) of a character offset. */
+export function positionAt(source: ConfigSource, offset: number): { line: number; column: number } {
+  const pos = source.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+
+/**
+ * Where a path points in the document: the value node if it exists, otherwise the deepest
+ * existing ancestor (a missing key is reported at the map that should hold it). With
+ * `atKey`, points at the key itself — the right place for "unknown key" problems.
+ */
+export function locate(
+  source: ConfigSource,
+  path: readonly PropertyKey[],
+  atKey?: string,
+): { line: number; column: number } {
+  let node: unknown = source.doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  const steps = atKey === undefined ? path : [...path, atKey];
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    const isLast = i === steps.length - 1;
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step),
+      );
+      if (!pair) break;
+      if (isLast && atKey !== undefined) {
+        offset = rangeStart(pair.key) ?? offset;
+        break;
+      }
+      next = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof step === "number") {
+      next = node.items[step];
+    }
+    const start = rangeStart(next);
+    if (start === undefined) break;
+    node = next;
+    offset = start;
+  }
+  return positionAt(source, offset);
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | undefined)?.range;
+  return range ? range[0] : undefined;
+}

@@ -1,0 +1,67 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Unyo's own metrics, in a registry owned by one app instance (no module-level globals, so
+ * two apps in one test process don't share counters).
+ */
+export function createMetrics(version: string) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "unyo_" });
+
+  const buildInfo = new Gauge({
+    name: "unyo_build_info",
+    help: "Unyo version; always 1",
+    labelNames: ["version"],
+    registers: [registry],
+  });
+  buildInfo.set({ version }, 1);
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "unyo_http_requests_total",
+      help: "HTTP requests served, by method, route and status code",
+      labelNames: ["method", "route", "status"],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: "unyo_http_request_duration_seconds",
+      help: "Time to serve HTTP requests",
+      labelNames: ["method", "route"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    configReloads: new Counter({
+      name: "unyo_config_reloads_total",
+      help: "Config reload attempts, by outcome (applied or rejected)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    storeUp: new Gauge({
+      name: "unyo_store_up",
+      help: "1 when the last store health probe succeeded",
+      registers: [registry],
+    }),
+    checkRuns: new Counter({
+      name: "unyo_check_runs_total",
+      help: "Check runs, by check and outcome",
+      labelNames: ["check", "outcome"],
+      registers: [registry],
+    }),
+    checkDuration: new Histogram({
+      name: "unyo_check_duration_seconds",
+      help: "Check run duration",
+      labelNames: ["check"],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 3, 10],
+      registers: [registry],
+    }),
+    checkUp: new Gauge({
+      name: "unyo_check_up",
+      help: "1 when the check's last run passed, 0 when it failed",
+      labelNames: ["check"],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,24 @@
+import type { CheckRepository } from "./checks/repository.ts";
+import type { CheckService } from "./checks/service.ts";
+import type { ConfigReloader } from "./config/reloader.ts";
+import type { Clock } from "./core/clock.ts";
+import type { EventBus } from "./core/events.ts";
+import type { Log } from "./log/logger.ts";
+import type { Metrics } from "./metrics/registry.ts";
+import type { Store } from "./store/store.ts";
+
+/** Everything a request handler or a capability may use, created once in src/app.ts. */
+export interface Runtime {
+  version: string;
+  startedAt: number;
+  clock: Clock;
+  log: Log;
+  store: Store;
+  metrics: Metrics;
+  bus: EventBus;
+  config: ConfigReloader;
+  checks: CheckService;
+  checkRepository: CheckRepository;
+  /** True once shutdown began: health answers 503 so load balancers drain us. */
+  shuttingDown: boolean;
+}

@@ -1,0 +1,26 @@
+/**
+ * Every migration, in order. An explicit list rather than a directory scan: it works the
+ * same from a source checkout, a bundle or a test, and a missing import is a type error.
+ *
+ * To add one: create `NNN_what.ts` exporting a `Migration`, append it here with the same
+ * name. Names sort lexically (Kysely runs them in name order), hence the zero padding.
+ */
+import type { Migration, MigrationProvider } from "kysely";
+import { migration001Initial } from "./001_initial.ts";
+
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
+  ["001_initial", migration001Initial],
+];
+
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
+
+/** The name of the newest migration this version of Unyo knows. */
+export const LATEST_MIGRATION: string = MIGRATION_NAMES[MIGRATION_NAMES.length - 1] ?? "";
+
+export const MIGRATION_TABLE = "unyo_migration";
+export const MIGRATION_LOCK_TABLE = "unyo_migration_lock";
+
+/** Hands Kysely's Migrator the static list above. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => Object.fromEntries(MIGRATIONS),
+};

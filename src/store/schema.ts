@@ -1,0 +1,81 @@
+/**
+ * The shape of Unyo's database as Kysely sees it. Migrations create these tables; this
+ * file describes the latest schema only (migrations never import it, so old migrations
+ * stay frozen while this file moves on).
+ *
+ * Conventions, identical on SQLite and PostgreSQL so one code path reads both:
+ * - times are integer milliseconds since the epoch (`bigint` in PostgreSQL, read back as
+ *   a JS number by the pool's int8 parser);
+ * - booleans are integers 0/1;
+ * - JSON is stored as text and parsed by the owning domain.
+ * Enumerations are plain text without CHECK constraints: adding a state later must not
+ * need a table rebuild on SQLite.
+ */
+import type { Generated } from "kysely";
+import type { CheckState as CheckStateName } from "../core/events.ts";
+
+/** Milliseconds since the epoch. */
+export type EpochMs = number;
+
+/** A 0/1 integer standing for a boolean. */
+export type IntBool = 0 | 1;
+
+/** A key/value row describing this Unyo database itself (`instance_id`, `created_at`). */
+export interface UnyoMetaTable {
+  key: string;
+  value: string;
+}
+
+export type ConfigOutcome = "applied" | "rejected";
+
+/** One attempt to load the configuration, kept so a bad reload can be explained later. */
+export interface ConfigRevisionsTable {
+  id: Generated<number>;
+  /** Short sha256 of the configuration text. */
+  revision: string;
+  /** The file the configuration was read from. */
+  source: string;
+  loaded_at: EpochMs;
+  outcome: ConfigOutcome;
+  /** JSON array of problems when rejected; null when applied. */
+  errors: string | null;
+}
+
+/** The current state of each check: one row per check, updated after every run. */
+export interface CheckStateTable {
+  check_id: string;
+  /** pending, up, down, degraded, paused or maintenance. */
+  state: CheckStateName;
+  /** When the check entered its current state. */
+  since: EpochMs;
+  last_run_at: EpochMs | null;
+  last_duration_ms: number | null;
+  last_message: string | null;
+  /** Defaults to 0 on insert. */
+  consecutive_failures: Generated<number>;
+  /** The persisted next-due time the scheduler resumes from after a restart. */
+  next_due_at: EpochMs | null;
+  updated_at: EpochMs;
+}
+
+/** Raw result of each check run; kept for a retention window, then rolled up. */
+export interface CheckResultsTable {
+  id: Generated<number>;
+  check_id: string;
+  started_at: EpochMs;
+  duration_ms: number;
+  ok: IntBool;
+  /**
+   * Why a failed run failed: dns, connect, tls, timeout, http, assertion, interrupted.
+   * Plain string here: the probes own that vocabulary (checks/http-probe.ts), not the store.
+   */
+  error_kind: string | null;
+  message: string | null;
+}
+
+export interface Database {
+  unyo_meta: UnyoMetaTable;
+  config_revisions: ConfigRevisionsTable;
+  check_state: CheckStateTable;
+  check_results: CheckResultsTable;
+}
