@@ -20,6 +20,13 @@ const configProblemSchema = {
   },
 } as const;
 
+/** Every route the app registered, so tests can walk them all (OpenAPI coverage, auth). */
+const registeredRoutes = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+export function routesOf(app: FastifyInstance): { method: string; url: string }[] {
+  return registeredRoutes.get(app) ?? [];
+}
+
 export interface BuildAppOptions {
   bodyLimit: number;
 }
@@ -60,6 +67,12 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
         { name: "checks", description: "Health checks" },
       ],
     },
+  });
+
+  const routes: { method: string; url: string }[] = [];
+  registeredRoutes.set(app, routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
 
   app.addSchema(errorBodySchema);

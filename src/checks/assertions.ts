@@ -159,13 +159,15 @@ function parseLiteral(p: Cursor): Literal {
     const unit = p.match(/^(ms|s|m|h)\b/);
     return unit ? Number(number) * (DURATION_UNITS[unit] ?? 1) : Number(number);
   }
+  const start = p.pos;
   const word = p.match(/^[A-Za-z]+/);
   if (word === "true") return true;
   if (word === "false") return false;
   if (word === "null") return null;
+  // Point at the start of the bad value, not past the word just read.
   throw new AssertionSyntaxError(
-    `expected a value (number, duration, "string", true, false, null or [list]) at column ${p.pos + 1}`,
-    p.pos,
+    `expected a value (number, duration, "string", true, false, null or [list]) at column ${start + 1}`,
+    start,
   );
 }
 

@@ -103,11 +103,14 @@ async function readBody(response: IncomingMessage, signal: AbortSignal): Promise
   for await (const chunk of response) {
     if (signal.aborted) throw signal.reason;
     const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) {
+    if (size + buffer.length > MAX_BODY_BYTES) {
+      // Keep the first MiB exactly: dropping the whole overflowing chunk could lose text an
+      // assertion looks for.
+      chunks.push(buffer.subarray(0, MAX_BODY_BYTES - size));
       response.destroy();
       break;
     }
+    size += buffer.length;
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString("utf8");

@@ -67,12 +67,27 @@ interface UpFlags {
 }
 
 async function up(flags: UpFlags, io: CliIO): Promise<number> {
+  const signals = handleSignals(io);
+  try {
+    return await startUp(flags, io, signals);
+  } catch (error) {
+    signals.abandon();
+    throw error;
+  }
+}
+
+async function startUp(
+  flags: UpFlags,
+  io: CliIO,
+  signals: ReturnType<typeof handleSignals>,
+): Promise<number> {
   const configPath = resolveConfigPath(flags.config, io.env, io.cwd);
   const shown = displayPath(configPath, io.cwd);
   const loaded = await loadConfigFile(configPath, io.env, { displayName: shown });
   if (!loaded.ok) {
     for (const problem of loaded.problems) io.stderr(`${formatProblem(problem)}\n`);
     io.stderr(`\n${loaded.problems.length} problem(s) in ${shown}. Unyo did not start.\n`);
+    signals.abandon();
     return EXIT.failure;
   }
   const { config } = loaded.value;
@@ -116,43 +131,68 @@ async function up(flags: UpFlags, io: CliIO): Promise<number> {
     { url, version: VERSION, revision: loaded.value.revision, store: store.kind },
     "Unyo started",
   );
-  return waitForShutdown(unyo, io);
+  return signals.started(unyo);
 }
 
-function waitForShutdown(unyo: Unyo, io: CliIO): Promise<number> {
-  return new Promise((resolveExit) => {
-    const { log } = unyo.runtime;
-    let stopping = false;
-    const onStop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        io.stderr(`Received ${signal} again: exiting now.\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      io.stderr(`Received ${signal}: stopping (running work may take a moment)…\n`);
-      log.info({ signal }, "shutting down");
-      unyo.stop().then(
-        () => {
-          process.off("SIGHUP", onHup);
-          log.info({}, "Unyo stopped");
-          log.flush();
-          io.stderr("Unyo stopped.\n");
-          resolveExit(EXIT.ok);
-        },
-        (error: unknown) => {
-          log.error({ error }, "error while stopping");
-          log.flush();
-          resolveExit(EXIT.internal);
-        },
-      );
-    };
-    const onHup = () => {
-      void unyo.reload("SIGHUP");
-    };
-    process.on("SIGINT", onStop);
-    process.on("SIGTERM", onStop);
-    process.on("SIGHUP", onHup);
+/**
+ * Installs the signal handlers before anything is printed: a SIGTERM that arrives while Unyo
+ * starts (a supervisor that gives up quickly) still ends in a clean stop, never in the
+ * default kill. Resolves with the exit code once Unyo has stopped.
+ */
+function handleSignals(io: CliIO) {
+  let unyo: Unyo | undefined;
+  let requested: NodeJS.Signals | undefined;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => {
+    resolveExit = r;
   });
+  const stop = (signal: NodeJS.Signals) => {
+    if (!unyo) return;
+    const { log } = unyo.runtime;
+    io.stderr(`Received ${signal}: stopping (running work may take a moment)…\n`);
+    log.info({ signal }, "shutting down");
+    unyo.stop().then(
+      () => {
+        log.info({}, "Unyo stopped");
+        log.flush();
+        io.stderr("Unyo stopped.\n");
+        resolveExit(EXIT.ok);
+      },
+      (error: unknown) => {
+        log.error({ error }, "error while stopping");
+        log.flush();
+        resolveExit(EXIT.internal);
+      },
+    );
+  };
+  const onStop = (signal: NodeJS.Signals) => {
+    if (requested) {
+      io.stderr(`Received ${signal} again: exiting now.\n`);
+      process.exit(130);
+    }
+    requested = signal;
+    stop(signal);
+  };
+  const onHup = () => {
+    if (unyo) void unyo.reload("SIGHUP");
+  };
+  process.on("SIGINT", onStop);
+  process.on("SIGTERM", onStop);
+  process.on("SIGHUP", onHup);
+  return {
+    /** Hands over the started Unyo; stops it at once if a signal came during start-up. */
+    started(u: Unyo): Promise<number> {
+      unyo = u;
+      if (requested) stop(requested);
+      return exited;
+    },
+    /** Start-up failed: remove the handlers so the process can exit. */
+    abandon() {
+      process.off("SIGINT", onStop);
+      process.off("SIGTERM", onStop);
+      process.off("SIGHUP", onHup);
+    },
+  };
 }
 
 function chooseStore(

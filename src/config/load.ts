@@ -126,6 +126,9 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     if (!issue.message.startsWith("Invalid")) return `${issue.message}, got ${show(value)}`;
     return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${show(value)}`;
   }
+  if (issue.code === "invalid_format" && (typeof value === "string" || typeof value === "number")) {
+    return `${issue.message}, got ${show(value)}`;
+  }
   if (issue.code === "too_small" || issue.code === "too_big") {
     const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
     const word = issue.code === "too_small" ? "at least" : "at most";

@@ -7,6 +7,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export function createMetrics(version: string) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "unyo_" });
+  // These three are gauges named like counters; `promtool check metrics` rejects them, and
+  // the handle/request counts say little that the event-loop metrics don't.
+  for (const name of ["active_handles", "active_requests", "active_resources"]) {
+    registry.removeSingleMetric(`unyo_nodejs_${name}_total`);
+  }
 
   const buildInfo = new Gauge({
     name: "unyo_build_info",

@@ -22,6 +22,9 @@ describe("built-in jp calendar", () => {
     assert.equal(jp.isBusinessDay(tokyoNoon("2026-01-12")), false);
     assert.match(japaneseHoliday("2026-05-06") ?? "", /振替休日/);
     assert.equal(jp.isBusinessDay(tokyoNoon("2026-05-06")), false);
+    // 国民の休日 (named 休日 in the data): a weekday between two holidays.
+    assert.equal(japaneseHoliday("2026-09-22"), "休日");
+    assert.equal(jp.isBusinessDay(tokyoNoon("2026-09-22")), false);
   });
 
   test("weekends are closed, ordinary weekdays open", () => {

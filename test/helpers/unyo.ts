@@ -1,0 +1,63 @@
+/**
+ * An in-process Unyo for tests: a config file in a temp folder, a real SQLite store, a
+ * logger whose lines are collected, and the app built but not listening (use app.inject),
+ * unless `listen: true`.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createUnyo, type Unyo } from "../../src/app.ts";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { createLogger } from "../../src/log/logger.ts";
+import { openStore, type Store, type StoreConfig } from "../../src/store/store.ts";
+
+export interface TestUnyo {
+  unyo: Unyo;
+  store: Store;
+  dir: string;
+  configPath: string;
+  /** Every log line written so far, parsed. */
+  logs(): Record<string, unknown>[];
+  /** Raw log text, for grepping secrets. */
+  rawLogs(): string;
+  writeConfig(yaml: string): void;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startTestUnyo(
+  yaml: string,
+  options: { listen?: boolean; store?: StoreConfig; env?: Record<string, string> } = {},
+): Promise<TestUnyo> {
+  const dir = mkdtempSync(join(tmpdir(), "unyo-test-"));
+  const configPath = join(dir, "unyo.yaml");
+  writeFileSync(configPath, yaml);
+  const env = options.env ?? {};
+  const loaded = await loadConfigFile(configPath, env);
+  if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.problems)}`);
+  const lines: string[] = [];
+  const log = createLogger({
+    level: "debug",
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  const store = await openStore(options.store ?? { kind: "sqlite", path: join(dir, "unyo.db") });
+  const unyo = await createUnyo({ loaded: loaded.value, env, store, log });
+  let baseUrl = "http://127.0.0.1:1";
+  if (options.listen) {
+    baseUrl = await unyo.app.listen({ host: "127.0.0.1", port: 0 });
+  } else {
+    await unyo.app.ready();
+  }
+  await unyo.start(baseUrl);
+  return {
+    unyo,
+    store,
+    dir,
+    configPath,
+    baseUrl,
+    logs: () => lines.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l)),
+    rawLogs: () => lines.join(""),
+    writeConfig: (text) => writeFileSync(configPath, text),
+    close: () => unyo.stop(),
+  };
+}
