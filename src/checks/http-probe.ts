@@ -36,9 +36,10 @@ export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promi
   const started = performance.now();
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs)]);
   let url = new URL(spec.url);
+  let request = spec;
   try {
     for (let hop = 0; ; hop++) {
-      const response = await send(url, spec, deadline);
+      const response = await send(url, request, deadline);
       const location = response.headers.location;
       if (
         spec.followRedirects &&
@@ -47,7 +48,9 @@ export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promi
         hop < MAX_REDIRECTS
       ) {
         response.resume();
-        url = new URL(location, url);
+        const next = new URL(location, url);
+        request = redirected(request, response.statusCode ?? 0, url, next);
+        url = next;
         continue;
       }
       const text = await readBody(response, deadline);
@@ -132,6 +135,32 @@ function flattenHeaders(response: IncomingMessage): Record<string, string> {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
+}
+
+/**
+ * The request to send to a redirect's target, as browsers and fetch do: 303 (and 301/302
+ * after a POST) becomes a GET without body, and credentials are not sent to another origin.
+ */
+function redirected(spec: HttpProbeSpec, status: number, from: URL, to: URL): HttpProbeSpec {
+  let next = spec;
+  if (
+    (status === 303 && spec.method !== "GET" && spec.method !== "HEAD") ||
+    ((status === 301 || status === 302) && spec.method === "POST")
+  ) {
+    const headers = Object.fromEntries(
+      Object.entries(spec.headers).filter(([name]) => !/^content-/i.test(name)),
+    );
+    next = { ...next, method: "GET", body: undefined, headers };
+  }
+  if (from.origin !== to.origin) {
+    const headers = Object.fromEntries(
+      Object.entries(next.headers).filter(
+        ([name]) => !/^(authorization|cookie|proxy-authorization)$/i.test(name),
+      ),
+    );
+    next = { ...next, headers };
+  }
+  return next;
 }
 
 function isRedirect(status: number | undefined): boolean {

@@ -21,7 +21,8 @@ interface Entry {
   running: boolean;
   /** Slot waiting for a free concurrency place, if any. */
   readySlot: number | undefined;
-  generation: number;
+  /** Set by remove(): a queued run of a removed task is dropped. */
+  removed: boolean;
 }
 
 export interface SchedulerOptions {
@@ -56,17 +57,27 @@ export class Scheduler {
   /** Adds or replaces a task. Replacing keeps its current slot when the interval is unchanged. */
   upsert(task: RecurringTask): void {
     if (this.#stopped) return;
+    const firstAt = () => task.firstAt ?? this.#opts.clock.now() + this.#spread(task);
     const previous = this.#entries.get(task.key);
-    const now = this.#opts.clock.now();
-    let nextAt = task.firstAt ?? now + this.#spread(task);
-    if (previous && previous.task.intervalMs === task.intervalMs) nextAt = previous.nextAt;
-    if (previous) this.remove(task.key);
+    if (previous) {
+      // Replace in place: a run of the old task may still be in flight (or queued for a
+      // place), and keeping the entry keeps the new task from starting beside it.
+      const sameInterval = previous.task.intervalMs === task.intervalMs;
+      previous.task = task;
+      if (!sameInterval) {
+        previous.nextAt = firstAt();
+        this.#queue.removeWhere((e) => e === previous);
+        this.#queue.push(previous);
+        this.#arm();
+      }
+      return;
+    }
     const entry: Entry = {
       task,
-      nextAt,
+      nextAt: firstAt(),
       running: false,
       readySlot: undefined,
-      generation: (previous?.generation ?? 0) + 1,
+      removed: false,
     };
     this.#entries.set(task.key, entry);
     this.#queue.push(entry);
@@ -77,7 +88,7 @@ export class Scheduler {
     const entry = this.#entries.get(key);
     if (!entry) return;
     this.#entries.delete(key);
-    entry.generation = -1;
+    entry.removed = true;
     this.#queue.removeWhere((e) => e === entry);
     const i = this.#ready.indexOf(entry);
     if (i !== -1) this.#ready.splice(i, 1);
@@ -104,15 +115,18 @@ export class Scheduler {
     const all = () => Promise.allSettled([...this.#inFlight.values()].map((r) => r.done));
     if (this.#inFlight.size === 0) return;
     let timedOut = false;
+    let cancelGrace: (() => void) | undefined;
     await Promise.race([
       all(),
-      new Promise<void>((resolve) =>
-        this.#opts.clock.setTimer(graceMs, () => {
+      new Promise<void>((resolve) => {
+        cancelGrace = this.#opts.clock.setTimer(graceMs, () => {
           timedOut = true;
           resolve();
-        }),
-      ),
+        });
+      }),
     ]);
+    // A pending grace timer would hold the process open for the whole grace period.
+    cancelGrace?.();
     if (timedOut) {
       for (const r of this.#inFlight.values()) r.abort.abort(new Error("shutting down"));
       await all();
@@ -165,7 +179,7 @@ export class Scheduler {
       const entry = this.#ready.shift() as Entry;
       const slot = entry.readySlot ?? this.#opts.clock.now();
       entry.readySlot = undefined;
-      if (entry.generation < 0) continue;
+      if (entry.removed) continue;
       this.#start(entry, slot);
     }
   }

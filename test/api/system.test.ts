@@ -52,14 +52,21 @@ describe("system routes", () => {
     assert.equal(res.statusCode, 200);
     assert.match(res.headers["content-type"] as string, /^text\/plain/);
     assert.match(res.body, /unyo_build_info\{version="[^"]+"\} 1/);
-    assert.match(res.body, /unyo_http_requests_total\{method="GET",route="\/api\/health",status="200"\} \d+/);
+    assert.match(
+      res.body,
+      /unyo_http_requests_total\{method="GET",route="\/api\/health",status="200"\} \d+/,
+    );
     assert.match(res.body, /unyo_process_resident_memory_bytes \d+/);
     const file = join(t.dir, "metrics.txt");
     writeFileSync(file, res.body);
     // promtool comes from Debian's prometheus package, installed by .ci/run.
-    const out = execFileSync("sh", ["-c", `promtool check metrics < ${file} 2>&1; echo "exit=$?"`], {
-      encoding: "utf8",
-    });
+    const out = execFileSync(
+      "sh",
+      ["-c", `promtool check metrics < ${file} 2>&1; echo "exit=$?"`],
+      {
+        encoding: "utf8",
+      },
+    );
     assert.match(out, /exit=0\s*$/, out);
   });
 
@@ -108,7 +115,9 @@ describe("system routes", () => {
       headers: { "x-request-id": "req-from-caller" },
     });
     assert.equal(res.headers["x-request-id"], "req-from-caller");
-    const line = t.logs().find((l) => l.requestId === "req-from-caller" && l.message === "request completed");
+    const line = t
+      .logs()
+      .find((l) => l.requestId === "req-from-caller" && l.message === "request completed");
     assert.ok(line, "no access log line with the caller's request id");
     assert.equal(line.level, "INFO");
     assert.match(String(line.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -127,12 +136,23 @@ describe("system routes", () => {
   test("secrets are redacted from logs by key and inside text", () => {
     const log = t.unyo.runtime.log;
     log.warn(
-      { password: "hunter2-pass", config: { token: "tok-123456" }, headers: { authorization: "Bearer abc" } },
+      {
+        password: "hunter2-pass",
+        config: { token: "tok-123456" },
+        headers: { authorization: "Bearer abc" },
+      },
       "connecting to postgres://unyo:s3cret-pw@db.example.com/unyo with Bearer eyJhbGciOi",
     );
     log.error({ error: new Error("failed for postgres://u:err-secret@h/db") }, "boom");
     const raw = t.rawLogs();
-    for (const secret of ["hunter2-pass", "tok-123456", "s3cret-pw", "eyJhbGciOi", "err-secret", "Bearer abc"]) {
+    for (const secret of [
+      "hunter2-pass",
+      "tok-123456",
+      "s3cret-pw",
+      "eyJhbGciOi",
+      "err-secret",
+      "Bearer abc",
+    ]) {
       assert.ok(!raw.includes(secret), `log contains ${secret}`);
     }
     assert.match(raw, /postgres:\/\/unyo:\[REDACTED\]@db\.example\.com/);

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type Assertion, AssertionSyntaxError, parseAssertion } from "../../src/checks/assertions.ts";
+import {
+  type Assertion,
+  AssertionSyntaxError,
+  parseAssertion,
+} from "../../src/checks/assertions.ts";
 import { evaluate, type Observation } from "../../src/checks/evaluate.ts";
 
 /** Parses, asserting the parse throws nothing, and returns the parts worth comparing. */
@@ -118,7 +122,10 @@ describe("parseAssertion: syntax errors", () => {
   test("unknown subject names the word and its column", () => {
     const e = syntaxError("stauts == 200");
     assert.equal(e.offset, 0);
-    assert.match(e.message, /^unknown subject "stauts" at column 1: expected status, response_time/);
+    assert.match(
+      e.message,
+      /^unknown subject "stauts" at column 1: expected status, response_time/,
+    );
     assert.equal(syntaxError("  == 200").offset, 2);
     assert.match(syntaxError("  == 200").message, /unknown subject "== 200" at column 3/);
   });
@@ -141,7 +148,10 @@ describe("parseAssertion: syntax errors", () => {
   test("missing operator points after the subject", () => {
     const e = syntaxError("status 200");
     assert.equal(e.offset, 7);
-    assert.match(e.message, /^expected an operator \(==, !=, <=, >=, <, >, in, contains, matches\)/);
+    assert.match(
+      e.message,
+      /^expected an operator \(==, !=, <=, >=, <, >, in, contains, matches\)/,
+    );
     assert.match(e.message, /at column 8/);
     assert.match(e.message, /e\.g\. `status == 200`/);
     assert.equal(syntaxError("status").offset, 6);
@@ -259,22 +269,37 @@ describe("evaluate", () => {
     assert.equal(run("status != 200"), "status: expected != 200, got 200");
     assert.equal(run("status < 200"), "status: expected < 200, got 200");
     assert.equal(run("status >= 300"), "status: expected >= 300, got 200");
-    assert.equal(run('header.content-type matches "xml"'), 'header.content-type: expected matches "xml", got "application/json; charset=utf-8"');
+    assert.equal(
+      run('header.content-type matches "xml"'),
+      'header.content-type: expected matches "xml", got "application/json; charset=utf-8"',
+    );
   });
 
   test("a missing field is reported as nothing", () => {
     assert.equal(run('body.db == "connected"'), 'body.db: expected "connected", got nothing');
-    assert.equal(run("body.items[3].id != null"), "body.items[3].id: expected != null, got nothing");
+    assert.equal(
+      run("body.items[3].id != null"),
+      "body.items[3].id: expected != null, got nothing",
+    );
     assert.equal(run("body.status.deep == 1"), "body.status.deep: expected 1, got nothing");
-    assert.equal(run('header.x-missing matches "a"'), 'header.x-missing: expected matches "a", got nothing');
+    assert.equal(
+      run('header.x-missing matches "a"'),
+      'header.x-missing: expected matches "a", got nothing',
+    );
     assert.equal(check("status == 200", { body: "x" }), "status: expected 200, got nothing");
     assert.equal(check("body.a < 5", {}), "body.a: expected < 5, got nothing");
   });
 
   test("lists: in and list equality", () => {
     assert.equal(run("status in [201, 204]"), "status: expected in [201,204], got 200");
-    assert.equal(run('body.items[0].tags == ["a"]'), 'body.items[0].tags: expected ["a"], got ["a","b"]');
-    assert.equal(run("body.items[0] == [7]"), 'body.items[0]: expected [7], got {"id":7,"tags":["a","b"]}');
+    assert.equal(
+      run('body.items[0].tags == ["a"]'),
+      'body.items[0].tags: expected ["a"], got ["a","b"]',
+    );
+    assert.equal(
+      run("body.items[0] == [7]"),
+      'body.items[0]: expected [7], got {"id":7,"tags":["a","b"]}',
+    );
   });
 
   test("response_time carries its unit on both sides", () => {
@@ -285,9 +310,15 @@ describe("evaluate", () => {
 
   test("contains on strings, arrays, objects and other values", () => {
     assert.equal(check('body contains "ok"', { body: "all ok" }), undefined);
-    assert.equal(check('body contains "fail"', { body: "all ok" }), 'body: expected contains "fail", got "all ok"');
+    assert.equal(
+      check('body contains "fail"', { body: "all ok" }),
+      'body: expected contains "fail", got "all ok"',
+    );
     assert.equal(check("body contains 2", { body: [1, 2, 3] }), undefined);
-    assert.equal(check('body contains "2"', { body: [1, 2, 3] }), 'body: expected contains "2", got [1,2,3]');
+    assert.equal(
+      check('body contains "2"', { body: [1, 2, 3] }),
+      'body: expected contains "2", got [1,2,3]',
+    );
     assert.equal(check("body contains [1]", { body: [[1], [2]] }), undefined);
     assert.equal(run('body.items[0] contains "tags"'), undefined, "objects match on their JSON");
     assert.equal(run('body.version contains "3"'), 'body.version: expected contains "3", got 3');

@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { type HttpProbeSpec, type ProbeOutcome, probeHttp } from "../../src/checks/http-probe.ts";
 import type { Observation } from "../../src/checks/evaluate.ts";
+import { type HttpProbeSpec, type ProbeOutcome, probeHttp } from "../../src/checks/http-probe.ts";
 
 const MiB = 1024 * 1024;
 
@@ -53,6 +53,8 @@ function failed(outcome: ProbeOutcome): Extract<ProbeOutcome, { ok: false }> {
 
 describe("probeHttp over HTTP", () => {
   let base = "";
+  /** A second origin (another port) for cross-origin redirects. */
+  let otherBase = "";
   const hits: string[] = [];
   /** Requests the server received but never answers; resolved when one arrives. */
   let onHang: ((req: IncomingMessage) => void) | undefined;
@@ -87,6 +89,22 @@ describe("probeHttp over HTTP", () => {
         res.writeHead(301, { location: `${base}/redirect` });
         res.end();
         return;
+      case "/see-other":
+        res.writeHead(303, { location: "/echo" });
+        res.end();
+        return;
+      case "/temporary":
+        res.writeHead(307, { location: "/echo" });
+        res.end();
+        return;
+      case "/elsewhere":
+        res.writeHead(302, { location: `${otherBase}/echo` });
+        res.end();
+        return;
+      case "/same-origin":
+        res.writeHead(302, { location: `${base}/echo` });
+        res.end();
+        return;
       case "/loop":
         res.writeHead(307, { location: "/loop" });
         res.end("again");
@@ -105,6 +123,7 @@ describe("probeHttp over HTTP", () => {
               method: req.method,
               agent: req.headers["user-agent"],
               token: req.headers["x-token"],
+              authorization: req.headers.authorization,
               body: Buffer.concat(chunks).toString("utf8"),
             }),
           );
@@ -118,6 +137,13 @@ describe("probeHttp over HTTP", () => {
         res.writeHead(200, { "content-type": "text/plain" });
         res.write("partial"); // headers and some body, then nothing
         return;
+      case "/large": {
+        const body = Buffer.alloc(3 * MiB, "b");
+        res.writeHead(200, { "content-type": "text/plain", "content-length": body.length });
+        res.on("error", () => {});
+        res.end(body);
+        return;
+      }
       case "/endless": {
         // Streams for as long as the client reads; the probe must stop at 1 MiB.
         res.writeHead(200, { "content-type": "text/plain" });
@@ -140,10 +166,16 @@ describe("probeHttp over HTTP", () => {
     }
   }
 
+  const other = createServer((req, res) => route(req, res));
+
   before(async () => {
     base = await listen(server);
+    otherBase = await listen(other);
   });
-  after(() => close(server));
+  after(async () => {
+    await close(server);
+    await close(other);
+  });
 
   test("parses a JSON body and flattens headers", async () => {
     const obs = observed(await probe(spec(`${base}/json`)));
@@ -200,6 +232,43 @@ describe("probeHttp over HTTP", () => {
     assert.deepEqual(hits, ["GET /redirect"]);
   });
 
+  test("a 303 after a POST fetches the target with GET and no body", async () => {
+    const obs = observed(
+      await probe(
+        spec(`${base}/see-other`, {
+          method: "POST",
+          body: "form",
+          headers: { "content-type": "text/plain" },
+        }),
+      ),
+    );
+    assert.deepEqual(obs.body, { method: "GET", agent: "Unyo-Check/0.1", body: "" });
+  });
+
+  test("a 307 repeats the request with its method and body", async () => {
+    const obs = observed(await probe(spec(`${base}/temporary`, { method: "PUT", body: "data" })));
+    assert.deepEqual(obs.body, { method: "PUT", agent: "Unyo-Check/0.1", body: "data" });
+  });
+
+  test("credentials are not sent to another origin on redirect", async () => {
+    const headers = { authorization: "Bearer secret", "x-token": "t2" };
+    const across = observed(await probe(spec(`${base}/elsewhere`, { headers })));
+    assert.deepEqual(across.body, {
+      method: "GET",
+      agent: "Unyo-Check/0.1",
+      token: "t2",
+      body: "",
+    });
+    const same = observed(await probe(spec(`${base}/same-origin`, { headers })));
+    assert.deepEqual(same.body, {
+      method: "GET",
+      agent: "Unyo-Check/0.1",
+      token: "t2",
+      authorization: "Bearer secret",
+      body: "",
+    });
+  });
+
   test("gives up on a redirect loop after 10 hops and reports the redirect", async () => {
     hits.length = 0;
     const obs = observed(await probe(spec(`${base}/loop`)));
@@ -249,6 +318,12 @@ describe("probeHttp over HTTP", () => {
     assert.equal(typeof obs.body, "string");
     assert.equal((obs.body as string).length, MiB);
     assert.match(obs.body as string, /^a+$/);
+  });
+
+  test("a large body with a length is cut at exactly 1 MiB", async () => {
+    const obs = observed(await probe(spec(`${base}/large`, { timeoutMs: 5000 })));
+    assert.equal((obs.body as string).length, MiB);
+    assert.match(obs.body as string, /^b+$/);
   });
 });
 

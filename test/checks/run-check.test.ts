@@ -35,7 +35,13 @@ describe("runCheck", () => {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ method: req.method, key: req.headers["x-key"], body: `${Buffer.concat(chunks)}` }));
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            key: req.headers["x-key"],
+            body: `${Buffer.concat(chunks)}`,
+          }),
+        );
       });
       return;
     }
@@ -185,7 +191,9 @@ describe("runCheck", () => {
     const port = (probeServer.address() as AddressInfo).port;
     probeServer.close();
     await once(probeServer, "close");
-    const result = await run(checkFrom(`  - id: gone\n    http:\n      url: http://127.0.0.1:${port}/\n`));
+    const result = await run(
+      checkFrom(`  - id: gone\n    http:\n      url: http://127.0.0.1:${port}/\n`),
+    );
     assert.equal(result.ok, false);
     assert.equal(result.degraded, false);
     assert.equal(result.errorKind, "connect");

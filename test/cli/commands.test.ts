@@ -34,13 +34,19 @@ describe("unyo validate", () => {
   test("the demo config is valid, exit 0", async () => {
     const r = await run(["validate", "examples/demo/unyo.yaml"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /examples\/demo\/unyo\.yaml is valid: 3 check\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/);
+    assert.match(
+      r.stdout,
+      /examples\/demo\/unyo\.yaml is valid: 3 check\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/,
+    );
   });
 
   test("reports all problems with file:line:column path: message, exit 1", async () => {
     const dir = mkdtempSync(join(tmpdir(), "unyo-validate-"));
     const file = join(dir, "bad.yaml");
-    writeFileSync(file, "timezone: Mars/Base\nchecks:\n  - id: a\n    http: { url: /x }\n    every: fast\n");
+    writeFileSync(
+      file,
+      "timezone: Mars/Base\nchecks:\n  - id: a\n    http: { url: /x }\n    every: fast\n",
+    );
     const r = await run(["validate", file]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /bad\.yaml:1:11 timezone: "Mars\/Base" is not an IANA time zone/);
@@ -52,7 +58,11 @@ describe("unyo validate", () => {
     const body = JSON.parse(json.stdout);
     assert.equal(body.valid, false);
     assert.deepEqual(
-      body.problems.map((p: { path: string; line: number; column: number }) => [p.path, p.line, p.column]),
+      body.problems.map((p: { path: string; line: number; column: number }) => [
+        p.path,
+        p.line,
+        p.column,
+      ]),
       [
         ["timezone", 1, 11],
         ["checks[0].every", 5, 12],
@@ -78,17 +88,27 @@ describe("unyo schema", () => {
     assert.equal(schema.$schema, "http://json-schema.org/draft-07/schema#");
     assert.equal(schema.additionalProperties, false);
     assert.ok(schema.properties.checks.items.properties.every.pattern);
-    assert.deepEqual(
-      Object.keys(schema.properties).sort(),
-      ["calendars", "checks", "server", "storage", "timezone"],
-    );
+    assert.deepEqual(Object.keys(schema.properties).sort(), [
+      "calendars",
+      "checks",
+      "server",
+      "storage",
+      "timezone",
+    ]);
     const committed = readFileSync(join(ROOT, "docs/schema/unyo.schema.json"), "utf8");
-    assert.equal(committed, r.stdout, "docs/schema/unyo.schema.json is stale: run `unyo schema -o docs/schema/unyo.schema.json`");
+    assert.equal(
+      committed,
+      r.stdout,
+      "docs/schema/unyo.schema.json is stale: run `unyo schema -o docs/schema/unyo.schema.json`",
+    );
   });
 
   test("the demo config carries the yaml-language-server modeline pointing at it", () => {
     const text = readFileSync(join(ROOT, "examples/demo/unyo.yaml"), "utf8");
-    assert.match(text, /^# yaml-language-server: \$schema=\.\.\/\.\.\/docs\/schema\/unyo\.schema\.json/);
+    assert.match(
+      text,
+      /^# yaml-language-server: \$schema=\.\.\/\.\.\/docs\/schema\/unyo\.schema\.json/,
+    );
     assert.equal(parseDocument(text).errors.length, 0);
   });
 });
@@ -121,16 +141,18 @@ describe("unyo top level", () => {
 
   const systemNode = "/usr/bin/node";
   const systemMajor = existsSync(systemNode)
-    ? Number(execFileSync(systemNode, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" }))
+    ? Number(
+        execFileSync(systemNode, ["-p", "process.versions.node.split('.')[0]"], {
+          encoding: "utf8",
+        }),
+      )
     : 0;
-  test(
-    "bin/unyo.js refuses an older Node with a clear message, exit 3",
-    { skip: systemMajor === 0 || systemMajor >= 24 ? "no Node older than 24 on this machine" : false },
-    () => {
-      const r = spawnSync(systemNode, [UNYO_BIN, "version"], { encoding: "utf8" });
-      assert.equal(r.status, 3);
-      assert.match(r.stderr, /needs Node\.js 24 or newer, but this is v\d+/);
-      assert.match(r.stderr, /npm start, npx unyo/);
-    },
-  );
+  test("bin/unyo.js refuses an older Node with a clear message, exit 3", {
+    skip: systemMajor === 0 || systemMajor >= 24 ? "no Node older than 24 on this machine" : false,
+  }, () => {
+    const r = spawnSync(systemNode, [UNYO_BIN, "version"], { encoding: "utf8" });
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /needs Node\.js 24 or newer, but this is v\d+/);
+    assert.match(r.stderr, /npm start, npx unyo/);
+  });
 });

@@ -32,7 +32,11 @@ async function getJson(url: string): Promise<any> {
   return (await fetch(url)).json();
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn().catch(() => undefined);
@@ -50,7 +54,10 @@ describe("unyo up", () => {
     const cli = spawnCli(["up", "--config", config, "--port", "0", "--data-dir", dataDir]);
     try {
       const [, url] = await cli.waitForStderr(/running at (http:\/\/[^\s]+?)\/?\n/);
-      assert.ok(existsSync(join(dataDir, "unyo.db")), "the SQLite store is created under --data-dir");
+      assert.ok(
+        existsSync(join(dataDir, "unyo.db")),
+        "the SQLite store is created under --data-dir",
+      );
 
       const health = await fetch(`${url}/api/health`);
       assert.equal(health.status, 200);
@@ -64,7 +71,10 @@ describe("unyo up", () => {
 
       // SIGHUP applies a changed config without restart.
       const before = (await getJson(`${url}/api/v1/status`)).config.revision;
-      writeFileSync(config, `${SELF_CHECK}  - { id: second, http: { url: /api/health }, every: 1h }\n`);
+      writeFileSync(
+        config,
+        `${SELF_CHECK}  - { id: second, http: { url: /api/health }, every: 1h }\n`,
+      );
       cli.process.kill("SIGHUP");
       await waitFor("the reload", async () => {
         const s = await getJson(`${url}/api/v1/status`);
@@ -83,7 +93,9 @@ describe("unyo up", () => {
 
       // The store was closed cleanly and holds the results.
       const db = new DatabaseSync(join(dataDir, "unyo.db"));
-      const row = db.prepare("select count(*) as n from check_results where check_id = 'self'").get() as {
+      const row = db
+        .prepare("select count(*) as n from check_results where check_id = 'self'")
+        .get() as {
         n: number;
       };
       db.close();
@@ -100,7 +112,15 @@ describe("unyo up", () => {
     try {
       const dir = tempDir();
       const config = writeConfig(dir, "checks: []\n");
-      const result = await runCli(["up", "--config", config, "--port", String(port), "--data-dir", dir]);
+      const result = await runCli([
+        "up",
+        "--config",
+        config,
+        "--port",
+        String(port),
+        "--data-dir",
+        dir,
+      ]);
       assert.equal(result.code, 3);
       assert.match(result.stderr, new RegExp(`Port ${port} on 127.0.0.1 is already in use`));
       assert.match(result.stderr, /--port N/);
@@ -134,7 +154,9 @@ describe("unyo up", () => {
     first.process.kill("SIGTERM");
     assert.equal((await first.exited).code, 0);
     const db = new DatabaseSync(join(dir, "unyo.db"));
-    db.prepare("insert into unyo_migration (name, timestamp) values ('999_from_the_future', '2030-01-01')").run();
+    db.prepare(
+      "insert into unyo_migration (name, timestamp) values ('999_from_the_future', '2030-01-01')",
+    ).run();
     db.close();
     const result = await runCli(["up", "--config", config, "--port", "0", "--data-dir", dir]);
     assert.equal(result.code, 3);
@@ -146,10 +168,24 @@ describe("unyo up", () => {
   test("an invalid config is listed with positions and nothing starts, exit 1", async () => {
     const dir = tempDir();
     const config = writeConfig(dir, "server:\n  prot: 80\n  host: ${UNYO_TEST_UNSET_HOST}\n");
-    const result = await runCli(["up", "--config", config, "--port", "0", "--data-dir", join(dir, "d")]);
+    const result = await runCli([
+      "up",
+      "--config",
+      config,
+      "--port",
+      "0",
+      "--data-dir",
+      join(dir, "d"),
+    ]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /unyo\.yaml:2:3 server\.prot: unknown key "prot": did you mean "port"\?/);
-    assert.match(result.stderr, /unyo\.yaml:3:9 server\.host: environment variable UNYO_TEST_UNSET_HOST is not set/);
+    assert.match(
+      result.stderr,
+      /unyo\.yaml:2:3 server\.prot: unknown key "prot": did you mean "port"\?/,
+    );
+    assert.match(
+      result.stderr,
+      /unyo\.yaml:3:9 server\.host: environment variable UNYO_TEST_UNSET_HOST is not set/,
+    );
     assert.match(result.stderr, /Unyo did not start/);
     assert.equal(existsSync(join(dir, "d")), false, "no store is created for an invalid config");
   });
@@ -170,9 +206,12 @@ describe("unyo up", () => {
     assert.match(badFlag.stderr, /--prot/);
     assert.match(badFlag.stderr, /unyo up --help/);
 
-    const badPort = await runCli(["up", "--config", config.replace("unyo.yaml", "x"), "--port", "http"], {
-      env: { UNYO_CONFIG: undefined },
-    });
+    const badPort = await runCli(
+      ["up", "--config", config.replace("unyo.yaml", "x"), "--port", "http"],
+      {
+        env: { UNYO_CONFIG: undefined },
+      },
+    );
     assert.notEqual(badPort.code, 0);
     for (const r of [malformed, missing, badFlag]) assert.doesNotMatch(r.stderr, NO_STACK);
     assert.ok(readFileSync(config, "utf8").length > 0);

@@ -14,7 +14,8 @@ function problemsOf(text: string, env: Record<string, string> = {}): ConfigProbl
 
 function configOf(text: string, env: Record<string, string> = {}, baseDir?: string) {
   const result = loadConfigText(text, { file: "unyo.yaml", env, ...(baseDir ? { baseDir } : {}) });
-  if (!result.ok) assert.fail(`expected a valid config, got ${JSON.stringify(result.problems, null, 2)}`);
+  if (!result.ok)
+    assert.fail(`expected a valid config, got ${JSON.stringify(result.problems, null, 2)}`);
   return result.value.config;
 }
 
@@ -69,7 +70,10 @@ checks:
     assert.match(byPath.get("checks[1].expect[0]")?.message ?? "", /operator/);
     // Sorted by position, so they read top to bottom.
     const lines = problems.map((p) => p.line);
-    assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+    assert.deepEqual(
+      lines,
+      [...lines].sort((a, b) => a - b),
+    );
   });
 
   test("an unknown key is an error with a did-you-mean suggestion, pointing at the key", () => {
@@ -97,7 +101,9 @@ servr:
     const problems = problemsOf("jobs:\n  - id: nightly\n");
     assert.equal(problems.length, 1);
     assert.match(problems[0]?.message ?? "", /"jobs" is planned but not supported/);
-    const probe = problemsOf('checks:\n  - { id: a, http: { url: "http://x/" }, tcp: { host: x } }\n');
+    const probe = problemsOf(
+      'checks:\n  - { id: a, http: { url: "http://x/" }, tcp: { host: x } }\n',
+    );
     assert.match(probe[0]?.message ?? "", /"tcp" is planned/);
   });
 
@@ -110,7 +116,10 @@ servr:
   });
 
   test("duplicate keys and duplicate check ids are errors", () => {
-    assert.match(problemsOf("timezone: UTC\ntimezone: UTC\n")[0]?.message ?? "", /YAML syntax error.*unique/i);
+    assert.match(
+      problemsOf("timezone: UTC\ntimezone: UTC\n")[0]?.message ?? "",
+      /YAML syntax error.*unique/i,
+    );
     const dup = problemsOf(`checks:
   - { id: a, http: { url: "http://x/" } }
   - { id: a, http: { url: "http://y/" } }
@@ -121,8 +130,14 @@ servr:
 
   test("wrong types say what was expected and what was found", () => {
     const problems = problemsOf("checks: { id: a }\nserver: 3\n");
-    assert.match(problems.find((p) => p.path === "checks")?.message ?? "", /expected a list.*got a mapping/);
-    assert.match(problems.find((p) => p.path === "server")?.message ?? "", /expected a mapping.*got 3/);
+    assert.match(
+      problems.find((p) => p.path === "checks")?.message ?? "",
+      /expected a list.*got a mapping/,
+    );
+    assert.match(
+      problems.find((p) => p.path === "server")?.message ?? "",
+      /expected a mapping.*got 3/,
+    );
   });
 
   test("a missing required key is reported at the map that should hold it", () => {
@@ -152,13 +167,22 @@ checks:
   test("a missing variable is an error naming it, at its position", () => {
     const problems = problemsOf("server:\n  host: ${UNYO_TEST_MISSING_HOST}\n");
     assert.equal(problems.length, 1, JSON.stringify(problems));
-    assert.match(problems[0]?.message ?? "", /environment variable UNYO_TEST_MISSING_HOST is not set/);
-    assert.deepEqual([problems[0]?.line, problems[0]?.column, problems[0]?.path], [2, 9, "server.host"]);
+    assert.match(
+      problems[0]?.message ?? "",
+      /environment variable UNYO_TEST_MISSING_HOST is not set/,
+    );
+    assert.deepEqual(
+      [problems[0]?.line, problems[0]?.column, problems[0]?.path],
+      [2, 9, "server.host"],
+    );
   });
 
   test("an empty variable falls back to the default; a malformed reference is an error", () => {
     assert.equal(configOf("server: { host: '${H:-0.0.0.0}' }\n", { H: "" }).server.host, "0.0.0.0");
-    assert.match(problemsOf("server: { host: '${1BAD}' }\n")[0]?.message ?? "", /not a variable reference/);
+    assert.match(
+      problemsOf("server: { host: '${1BAD}' }\n")[0]?.message ?? "",
+      /not a variable reference/,
+    );
     assert.match(problemsOf("server: { host: '${OPEN' }\n")[0]?.message ?? "", /unclosed/);
   });
 

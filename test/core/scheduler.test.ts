@@ -22,9 +22,20 @@ async function advance(clock: ManualClock, ms: number, step = 10): Promise<void>
   }
 }
 
+/** Stops with no grace: the grace timer is on the manual clock, so move it to fire. */
+async function stopNow(scheduler: Scheduler, clock: ManualClock): Promise<void> {
+  const stopping = scheduler.stop(0);
+  clock.advance(0);
+  await stopping;
+}
+
 /** Resolves after ms on the given clock. */
 function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(ms, resolve));
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
 }
 
 interface Gate {
@@ -65,7 +76,13 @@ function countingClock(inner: Clock): Clock & { pending(): number } {
 }
 
 /** A task that records its slots and start times and takes `durationMs` of clock time. */
-function recorder(clock: Clock, key: string, intervalMs: number, durationMs: number, firstAt?: number) {
+function recorder(
+  clock: Clock,
+  key: string,
+  intervalMs: number,
+  durationMs: number,
+  firstAt?: number,
+) {
   const slots: number[] = [];
   const startedAt: number[] = [];
   let running = 0;
@@ -74,13 +91,13 @@ function recorder(clock: Clock, key: string, intervalMs: number, durationMs: num
     key,
     intervalMs,
     ...(firstAt === undefined ? {} : { firstAt }),
-    async run(_signal, slot) {
+    async run(signal, slot) {
       slots.push(slot);
       startedAt.push(clock.now());
       running++;
       maxRunning = Math.max(maxRunning, running);
       try {
-        await sleep(clock, durationMs);
+        await Promise.race([sleep(clock, durationMs), aborted(signal)]);
       } finally {
         running--;
       }
@@ -103,7 +120,7 @@ describe("Scheduler", () => {
     assert.deepEqual(a.slots, [T0 + 100, T0 + 1100, T0 + 2100, T0 + 3100]);
     assert.deepEqual(a.startedAt, a.slots, "each run starts on its slot");
     assert.equal(scheduler.nextAt("a"), T0 + 4100);
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("runs due tasks in slot order", async () => {
@@ -127,7 +144,7 @@ describe("Scheduler", () => {
       order,
       [...offsets].sort((x, y) => x - y).map((o) => `t${o}`),
     );
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("never runs more than the concurrency cap; queued runs start when a place frees", async () => {
@@ -137,7 +154,8 @@ describe("Scheduler", () => {
     const started: { key: string; slot: number }[] = [];
     let running = 0;
     let maxRunning = 0;
-    for (const key of ["a", "b", "c", "d", "e"]) {
+    const keys = ["a", "b", "c", "d", "e"];
+    for (const key of keys) {
       gates.set(key, gate());
       scheduler.upsert({
         key,
@@ -152,30 +170,35 @@ describe("Scheduler", () => {
         },
       });
     }
+    const finish = async (index: number) => {
+      gates.get(started[index]?.key ?? "")?.open();
+      await settle();
+    };
 
     await advance(clock, 10);
-    assert.deepEqual(started.map((s) => s.key), ["a", "b"]);
+    assert.equal(started.length, 2);
     assert.equal(scheduler.running, 2);
 
-    gates.get("b")?.open();
-    await settle();
-    assert.deepEqual(started.map((s) => s.key), ["a", "b", "c"]);
+    await finish(1);
+    assert.equal(started.length, 3, "a freed place goes to a queued run");
     assert.equal(scheduler.running, 2);
 
     await advance(clock, 500);
     assert.equal(started.length, 3, "time passing alone does not free a place");
 
-    for (const key of ["a", "c", "d"]) {
-      gates.get(key)?.open();
-      await settle();
-    }
-    assert.deepEqual(started.map((s) => s.key), ["a", "b", "c", "d", "e"]);
-    assert.ok(started.every((s) => s.slot === T0 + 10), "a queued run keeps its slot");
-    gates.get("e")?.open();
-    await settle();
+    await finish(0);
+    await finish(2);
+    assert.equal(started.length, 5);
+    assert.deepEqual(started.map((s) => s.key).sort(), keys, "each ran once");
+    assert.ok(
+      started.every((s) => s.slot === T0 + 10),
+      "a queued run keeps its slot",
+    );
+    await finish(3);
+    await finish(4);
     assert.equal(maxRunning, 2);
     assert.equal(scheduler.running, 0);
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("a run that overruns its next slots skips them instead of catching up in a burst", async () => {
@@ -191,14 +214,19 @@ describe("Scheduler", () => {
     await advance(clock, 400); // T0 + 3010
     assert.deepEqual(a.slots, [T0, T0 + 3000]);
     assert.equal(a.maxRunning(), 1);
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("a run waiting for a place does not queue twice when its next slot comes", async () => {
     const clock = new ManualClock(T0);
     const scheduler = new Scheduler({ clock, concurrency: 1 });
     const blocker = gate();
-    scheduler.upsert({ key: "blocker", intervalMs: 60_000, firstAt: T0, run: () => blocker.promise });
+    scheduler.upsert({
+      key: "blocker",
+      intervalMs: 60_000,
+      firstAt: T0,
+      run: () => blocker.promise,
+    });
     const b = recorder(clock, "b", 100, 0, T0 + 1);
     scheduler.upsert(b.task);
     await advance(clock, 550);
@@ -208,7 +236,7 @@ describe("Scheduler", () => {
     assert.deepEqual(b.slots, [T0 + 1], "b runs once, for the slot it was queued for");
     await advance(clock, 100);
     assert.deepEqual(b.slots, [T0 + 1, T0 + 601]);
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("upsert keeps the slot when the interval is unchanged and uses the new task", async () => {
@@ -236,7 +264,7 @@ describe("Scheduler", () => {
     const next = scheduler.nextAt("a") ?? 0;
     assert.ok(next >= clock.now() && next < clock.now() + 100, `next at +${next - clock.now()}`);
     assert.deepEqual(scheduler.keys(), ["a"]);
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("upsert while the task runs does not start a second, overlapping run", async () => {
@@ -253,14 +281,19 @@ describe("Scheduler", () => {
     await advance(clock, 1000); // T0 + 2110
     assert.deepEqual(a.slots, [T0, T0 + 2000]);
     assert.equal(a.maxRunning(), 1);
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("remove stops a task, including one queued for a place", async () => {
     const clock = new ManualClock(T0);
     const scheduler = new Scheduler({ clock, concurrency: 1 });
     const blocker = gate();
-    scheduler.upsert({ key: "blocker", intervalMs: 60_000, firstAt: T0, run: () => blocker.promise });
+    scheduler.upsert({
+      key: "blocker",
+      intervalMs: 60_000,
+      firstAt: T0,
+      run: () => blocker.promise,
+    });
     const a = recorder(clock, "a", 100, 0, T0);
     const b = recorder(clock, "b", 100, 0, T0 + 50);
     scheduler.upsert(a.task);
@@ -283,7 +316,7 @@ describe("Scheduler", () => {
     await advance(clock, 500);
     assert.equal(b.slots.length, runsOfB);
     assert.equal(scheduler.size, 1);
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("a failing run is reported and keeps its schedule", async () => {
@@ -310,7 +343,7 @@ describe("Scheduler", () => {
       errors.map(([key, error]) => `${key}: ${(error as Error).message}`),
       ["bad: boom 1", "bad: boom 2", "bad: boom 3"],
     );
-    await scheduler.stop(0);
+    await stopNow(scheduler, clock);
   });
 
   test("stop waits for running work that ends within the grace, then starts nothing", async () => {
@@ -354,17 +387,17 @@ describe("Scheduler", () => {
   test("stop aborts work still running after the grace and waits for it to finish", async () => {
     const clock = new ManualClock(T0);
     const scheduler = new Scheduler({ clock, concurrency: 4 });
-    let seen: { aborted: boolean; reason: unknown } | undefined;
-    let finished = false;
+    const seen: { aborted?: boolean; reason?: unknown; finished?: boolean } = {};
     scheduler.upsert({
       key: "slow",
       intervalMs: 60_000,
       firstAt: T0,
       async run(signal) {
         await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
-        seen = { aborted: signal.aborted, reason: signal.reason };
+        seen.aborted = signal.aborted;
+        seen.reason = signal.reason;
         await settle(); // records itself as interrupted, say
-        finished = true;
+        seen.finished = true;
       },
     });
     await advance(clock, 1);
@@ -375,13 +408,14 @@ describe("Scheduler", () => {
       stopped = true;
     });
     await advance(clock, 490);
-    assert.equal(seen, undefined, "not aborted within the grace");
+    assert.equal(seen.aborted, undefined, "not aborted within the grace");
     assert.equal(stopped, false);
     await advance(clock, 20);
     await stopping;
-    assert.equal(seen?.aborted, true);
-    assert.match(String((seen?.reason as Error).message), /shutting down/);
-    assert.equal(finished, true, "stop resolves only after the aborted run has finished");
+    assert.equal(seen.aborted, true);
+    assert.ok(seen.reason instanceof Error);
+    assert.match(seen.reason.message, /shutting down/);
+    assert.equal(seen.finished, true, "stop resolves only after the aborted run has finished");
     assert.equal(scheduler.running, 0);
   });
 
@@ -399,13 +433,19 @@ describe("Scheduler", () => {
     const keys = Array.from({ length: 200 }, (_, i) => `check-${i}`);
     for (const key of keys) scheduler.upsert({ key, intervalMs: 60_000, run: async () => {} });
     const offsets = keys.map((key) => (scheduler.nextAt(key) ?? -1) - T0);
-    assert.ok(offsets.every((o) => o >= 0 && o < 1000), `offsets ${offsets}`);
+    assert.ok(
+      offsets.every((o) => o >= 0 && o < 1000),
+      `offsets ${offsets}`,
+    );
     assert.ok(new Set(offsets).size > 150, "offsets are spread, not bunched");
     assert.ok(Math.max(...offsets) > 800 && Math.min(...offsets) < 200);
 
     const short = new Scheduler({ clock, concurrency: 1, spreadMs: 1000 });
     for (const key of keys) short.upsert({ key, intervalMs: 50, run: async () => {} });
-    assert.ok(keys.every((key) => (short.nextAt(key) ?? -1) - T0 < 50), "never past one interval");
+    assert.ok(
+      keys.every((key) => (short.nextAt(key) ?? -1) - T0 < 50),
+      "never past one interval",
+    );
 
     const again = new Scheduler({ clock, concurrency: 1, spreadMs: 1000 });
     for (const key of keys) again.upsert({ key, intervalMs: 60_000, run: async () => {} });
@@ -418,7 +458,7 @@ describe("Scheduler", () => {
     const noSpread = new Scheduler({ clock, concurrency: 1, spreadMs: 0 });
     noSpread.upsert({ key: "x", intervalMs: 1000, run: async () => {} });
     assert.equal(noSpread.nextAt("x"), T0);
-    await Promise.all([scheduler.stop(0), short.stop(0), again.stop(0), noSpread.stop(0)]);
+    for (const s of [scheduler, short, again, noSpread]) await stopNow(s, clock);
   });
 });
 

@@ -68,14 +68,20 @@ export function spawnCli(
           }
         };
         const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr}\nstdout:\n${stdout}`)),
+          () =>
+            reject(
+              new Error(
+                `timed out waiting for ${pattern}; stderr so far:\n${stderr}\nstdout:\n${stdout}`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push(check);
         void exited.then(() => {
           check();
           clearTimeout(timer);
-          if (!stderr.match(pattern)) reject(new Error(`exited before ${pattern}; stderr:\n${stderr}`));
+          if (!stderr.match(pattern))
+            reject(new Error(`exited before ${pattern}; stderr:\n${stderr}`));
         });
         check();
       });

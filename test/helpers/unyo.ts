@@ -55,7 +55,12 @@ export async function startTestUnyo(
     dir,
     configPath,
     baseUrl,
-    logs: () => lines.join("").split("\n").filter(Boolean).map((l) => JSON.parse(l)),
+    logs: () =>
+      lines
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
     rawLogs: () => lines.join(""),
     writeConfig: (text) => writeFileSync(configPath, text),
     close: () => unyo.stop(),
