@@ -120,9 +120,10 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     reload: (reason) => config.reload(reason),
     stop() {
       stopping ??= (async () => {
-        runtime.shuttingDown = true;
         config.close();
+        // Checks first: a self-check still running must not see our own 503 and record "down".
         await checks.stop(options.loaded.config.server.shutdown_timeout);
+        runtime.shuttingDown = true;
         await app.close();
         await store.close();
       })();
