@@ -128,7 +128,9 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   }
   if (issue.code === "invalid_format" && (typeof value === "string" || typeof value === "number")) {
     // Some messages already quote the value ("1x" is not a duration …).
-    return issue.message.includes(String(value)) ? issue.message : `${issue.message}, got ${show(value)}`;
+    return issue.message.includes(String(value))
+      ? issue.message
+      : `${issue.message}, got ${show(value)}`;
   }
   if (issue.code === "too_small" || issue.code === "too_big") {
     const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
