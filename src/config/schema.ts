@@ -126,14 +126,30 @@ const httpProbeSchema = z.strictObject({
 });
 
 const checkSchema = z.strictObject({
-  id: idSchema,
-  name: z.string().optional(),
+  id: idSchema.meta({ description: "Stable id of the check, used in the API, metrics and logs" }),
+  name: z.string().optional().meta({ description: "Name shown to people, e.g. APIヘルスチェック" }),
   http: httpProbeSchema,
-  every: durationSchema.prefault("1m"),
-  timeout: durationSchema.prefault("10s"),
-  expect: z.array(assertionSchema).default(["status < 400"]),
-  paused: z.boolean().default(false),
-  labels: z.record(z.string(), z.string()).default({}),
+  every: durationSchema
+    .prefault("1m")
+    .meta({ description: "How often the check runs (fixed rate)" }),
+  timeout: durationSchema
+    .prefault("10s")
+    .meta({ description: "Deadline of one run; never longer than `every`" }),
+  expect: z
+    .array(assertionSchema)
+    .default(["status < 400"])
+    .meta({
+      description: "Assertions that must all hold; see docs/checks.md",
+      examples: [["status == 200", 'body.status == "healthy"', "response_time < 500ms"]],
+    }),
+  paused: z
+    .boolean()
+    .default(false)
+    .meta({ description: "Keep the check configured but do not run it" }),
+  labels: z
+    .record(z.string(), z.string())
+    .default({})
+    .meta({ description: "Labels such as service or environment, for routing and grouping" }),
 });
 
 export function buildConfigSchema(ctx: SchemaContext) {
