@@ -6,7 +6,7 @@ import type { Env, LoadedConfig } from "./config/load.ts";
 import { ConfigReloader, type ReloadAttempt } from "./config/reloader.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { EventBus } from "./core/events.ts";
-import { type Log, setLogLevel } from "./log/logger.ts";
+import { type Log, type LogLevel, setLogLevel } from "./log/logger.ts";
 import { createMetrics } from "./metrics/registry.ts";
 import type { Runtime } from "./runtime.ts";
 import type { Store } from "./store/store.ts";
@@ -18,6 +18,8 @@ export interface UnyoOptions {
   store: Store;
   log: Log;
   clock?: Clock;
+  /** A level from the environment (UNYO_LOG_LEVEL) that reloads must not replace. */
+  logLevelOverride?: LogLevel | undefined;
 }
 
 export interface Unyo {
@@ -56,7 +58,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     clock,
     log,
     apply: async (next, previous) => {
-      setLogLevel(log, next.config.server.log_level);
+      setLogLevel(log, options.logLevelOverride ?? next.config.server.log_level);
       checks.apply(next.config.checks);
       bus.emit("config.applied", { revision: next.revision, at: clock.now() });
       return RESTART_KEYS.filter((key) => changed(key, next, previous));
@@ -122,7 +124,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
       stopping ??= (async () => {
         config.close();
         // Checks first: a self-check still running must not see our own 503 and record "down".
-        await checks.stop(options.loaded.config.server.shutdown_timeout);
+        await checks.stop(config.current.config.server.shutdown_timeout);
         runtime.shuttingDown = true;
         await app.close();
         await store.close();

@@ -51,6 +51,8 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
         : `req-${randomBytes(6).toString("hex")}`;
     },
     return503OnClosing: true,
+    // Reject unknown query and body fields instead of silently dropping them.
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   await app.register(swagger, {

@@ -172,7 +172,7 @@ function classify(error: unknown): { kind: ErrorKind; message: string } {
   const code = e.code ?? "";
   const message = e.message || String(error);
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return { kind: "dns", message };
-  if (/CERT|SSL|TLS|SELF_SIGNED|HOSTNAME/.test(code) || /certificate/i.test(message)) {
+  if (/CERT|SSL|TLS|SELF_SIGNED|HOSTNAME|^EPROTO$/.test(code) || /certificate/i.test(message)) {
     return { kind: "tls", message };
   }
   if (/^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|PIPE|ADDRNOTAVAIL)$/.test(code)) {

@@ -41,7 +41,10 @@ export class CheckService {
     });
   }
 
+  #startedAt = 0;
+
   async start(checks: readonly CheckConfig[]): Promise<void> {
+    this.#startedAt = this.#deps.clock.now();
     this.#states = await this.#deps.repository.loadStates();
     this.apply(checks);
   }
@@ -53,6 +56,7 @@ export class CheckService {
       if (!wanted.has(id)) {
         this.#checks.delete(id);
         this.#scheduler.remove(id);
+        this.#deps.metrics.checkUp.remove({ check: id });
       }
     }
     for (const config of checks) {
@@ -81,6 +85,11 @@ export class CheckService {
     return entry && { config: entry.config, state: this.#stateOf(entry.config) };
   }
 
+  /** The next scheduled run, if the check is scheduled. */
+  nextDue(id: string): number | undefined {
+    return this.#scheduler.nextAt(id);
+  }
+
   async stop(graceMs: number): Promise<void> {
     await this.#scheduler.stop(graceMs);
   }
@@ -88,7 +97,7 @@ export class CheckService {
   #stateOf(config: CheckConfig): CheckStateRow | undefined {
     const state = this.#states.get(config.id);
     if (config.paused) {
-      return { ...(state ?? emptyState(config.id, 0)), state: "paused" };
+      return { ...(state ?? emptyState(config.id, this.#startedAt)), state: "paused" };
     }
     return state;
   }

@@ -91,9 +91,11 @@ async function startUp(
     return EXIT.failure;
   }
   const { config } = loaded.value;
-  const port = parsePort(flags.port ?? io.env.UNYO_PORT, config.server.port);
-  const host = flags.host ?? io.env.UNYO_HOST ?? config.server.host;
-  const logLevel = parseLogLevel(io.env.UNYO_LOG_LEVEL) ?? config.server.log_level;
+  const port = parsePort(flags.port || io.env.UNYO_PORT, config.server.port);
+  // An empty variable counts as unset: UNYO_HOST= must not mean "listen everywhere".
+  const host = flags.host || io.env.UNYO_HOST || config.server.host;
+  const logLevelOverride = parseLogLevel(io.env.UNYO_LOG_LEVEL);
+  const logLevel = logLevelOverride ?? config.server.log_level;
   const log = createLogger({ level: logLevel });
 
   const storeConfig = chooseStore(config, flags, io, dirname(configPath));
@@ -103,6 +105,7 @@ async function startUp(
     env: io.env,
     store,
     log,
+    logLevelOverride,
   });
 
   try {
@@ -203,15 +206,14 @@ function chooseStore(
 ): StoreConfig {
   const url = io.env.UNYO_DATABASE_URL || config.storage.postgres?.url;
   if (url) return { kind: "postgres", url, poolSize: config.storage.postgres?.pool_size ?? 10 };
+  // The flag and the environment win over the config, as for every other setting.
+  const override = flags["data-dir"] || io.env.UNYO_DATA_DIR;
+  if (override) return { kind: "sqlite", path: resolve(io.cwd, override, "unyo.db") };
   if (config.storage.sqlite) {
     const p = config.storage.sqlite.path;
     return { kind: "sqlite", path: isAbsolute(p) ? p : resolve(configDir, p) };
   }
-  const dataDir =
-    flags["data-dir"] ??
-    io.env.UNYO_DATA_DIR ??
-    (config.storage.data_dir ? resolve(configDir, config.storage.data_dir) : undefined) ??
-    "data";
+  const dataDir = config.storage.data_dir ? resolve(configDir, config.storage.data_dir) : "data";
   return { kind: "sqlite", path: resolve(io.cwd, dataDir, "unyo.db") };
 }
 

@@ -113,9 +113,11 @@ const assertionSchema = z.string().superRefine((text, t) => {
 });
 
 const httpProbeSchema = z.strictObject({
-  url: z.string().refine((u) => u.startsWith("/") || /^https?:\/\/[^\s/]+/.test(u), {
-    error: "expected an http(s) URL, or a path such as /api/health for Unyo itself",
-  }),
+  url: z
+    .string()
+    .refine((u) => u.startsWith("/") || (/^https?:\/\/[^\s/]+/.test(u) && URL.canParse(u)), {
+      error: "expected an http(s) URL, or a path such as /api/health for Unyo itself",
+    }),
   method: z
     .enum(HTTP_METHODS, { error: `expected one of ${HTTP_METHODS.join(", ")}` })
     .default("GET"),
@@ -131,6 +133,7 @@ const checkSchema = z.strictObject({
   http: httpProbeSchema,
   every: durationSchema
     .prefault("1m")
+    .refine((ms) => ms >= 100, { error: "every must be at least 100ms" })
     .meta({ description: "How often the check runs (fixed rate)" }),
   timeout: durationSchema
     .prefault("10s")

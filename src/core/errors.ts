@@ -35,7 +35,6 @@ export const ERROR_CATALOGUE = {
   UNYO_E_VALIDATION: { http: 400, exit: EXIT.usage, title: "The request is invalid" },
   UNYO_E_NOT_FOUND: { http: 404, exit: EXIT.failure, title: "Not found" },
   UNYO_E_ROUTE_NOT_FOUND: { http: 404, exit: EXIT.failure, title: "No such route" },
-  UNYO_E_METHOD_NOT_ALLOWED: { http: 405, exit: EXIT.usage, title: "Method not allowed" },
   UNYO_E_PAYLOAD_TOO_LARGE: { http: 413, exit: EXIT.usage, title: "The request body is too large" },
   UNYO_E_UNSUPPORTED_MEDIA_TYPE: {
     http: 415,

@@ -40,10 +40,16 @@ const SECRET_KEYS = [
   "url_password",
 ];
 
-const REDACT_PATHS = [
+// Redaction paths are case-sensitive: cover the capitalised spellings (HTTP headers) too.
+const SECRET_KEY_SPELLINGS = [
   ...SECRET_KEYS,
-  ...SECRET_KEYS.map((k) => `*.${k}`),
-  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+  ...SECRET_KEYS.map((k) => k[0]?.toUpperCase() + k.slice(1)),
+];
+
+const REDACT_PATHS = [
+  ...SECRET_KEY_SPELLINGS,
+  ...SECRET_KEY_SPELLINGS.map((k) => `*.${k}`),
+  ...SECRET_KEY_SPELLINGS.map((k) => `*.*.${k}`),
   'headers["set-cookie"]',
   "*.headers.authorization",
   "*.headers.cookie",
@@ -65,6 +71,13 @@ export function createLogger(options: LoggerOptions = {}): Log {
       timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
       formatters: {
         level: (label) => ({ level: SEED_LEVEL[label] ?? label.toUpperCase() }),
+        // Free-text fields (a failure reason, a URL) can carry credentials too.
+        log: (fields) => {
+          for (const [key, value] of Object.entries(fields)) {
+            if (typeof value === "string") fields[key] = redactText(value);
+          }
+          return fields;
+        },
       },
       redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
       serializers: { error: serializeError, err: serializeError },

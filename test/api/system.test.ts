@@ -31,6 +31,13 @@ describe("system routes", () => {
     assert.match(body.timestamp, /^\d{4}-\d\d-\d\dT/);
   });
 
+  test("checks list their next scheduled run before the first run", async () => {
+    const res = await t.unyo.app.inject({ method: "GET", url: "/api/v1/checks" });
+    const [check] = res.json();
+    assert.equal(check.id, "self");
+    assert.ok(Date.parse(check.next_due_at) > Date.now() - 60_000, check.next_due_at);
+  });
+
   test("GET /api/v1/status gives version, config revision, errors and uptime", async () => {
     const res = await t.unyo.app.inject({ method: "GET", url: "/api/v1/status" });
     assert.equal(res.statusCode, 200);
@@ -101,6 +108,17 @@ describe("system routes", () => {
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.code, "UNYO_E_VALIDATION");
 
+    const unknownParam = await t.unyo.app.inject({
+      method: "GET",
+      url: "/api/v1/checks/self?limti=5",
+    });
+    assert.equal(
+      unknownParam.statusCode,
+      400,
+      "an unknown query parameter is an error, not ignored",
+    );
+    assert.equal(unknownParam.json().error.code, "UNYO_E_VALIDATION");
+
     const catalogue = await t.unyo.app.inject({ method: "GET", url: "/api/v1/errors" });
     const codes = catalogue.json().map((e: { code: string }) => e.code);
     for (const code of ["UNYO_E_ROUTE_NOT_FOUND", "UNYO_E_NOT_FOUND", "UNYO_E_VALIDATION"]) {
@@ -139,7 +157,8 @@ describe("system routes", () => {
       {
         password: "hunter2-pass",
         config: { token: "tok-123456" },
-        headers: { authorization: "Bearer abc" },
+        headers: { authorization: "Bearer abc", Authorization: "Basic cap-secret" },
+        reason: "GET https://ops:field-secret@example.com failed",
       },
       "connecting to postgres://unyo:s3cret-pw@db.example.com/unyo with Bearer eyJhbGciOi",
     );
@@ -152,6 +171,8 @@ describe("system routes", () => {
       "eyJhbGciOi",
       "err-secret",
       "Bearer abc",
+      "cap-secret",
+      "field-secret",
     ]) {
       assert.ok(!raw.includes(secret), `log contains ${secret}`);
     }

@@ -115,6 +115,20 @@ servr:
     assert.ok((problems[0]?.line ?? 0) >= 2);
   });
 
+  test("an interval too short to schedule and a URL that cannot be parsed are refused", () => {
+    const problems = problemsOf(`checks:
+  - { id: a, http: { url: "http://127.0.0.1:99999/" }, every: 0s }
+`);
+    assert.match(
+      problems.find((p) => p.path === "checks[0].every")?.message ?? "",
+      /at least 100ms/,
+    );
+    assert.match(
+      problems.find((p) => p.path === "checks[0].http.url")?.message ?? "",
+      /http\(s\) URL/,
+    );
+  });
+
   test("duplicate keys and duplicate check ids are errors", () => {
     assert.match(
       problemsOf("timezone: UTC\ntimezone: UTC\n")[0]?.message ?? "",

@@ -76,6 +76,17 @@ describe("config reload", () => {
     }
   });
 
+  test("a log level from UNYO_LOG_LEVEL survives reloads", async () => {
+    const t = await startTestUnyo(ONE_CHECK, { logLevelOverride: "error" });
+    try {
+      t.writeConfig(TWO_CHECKS); // sets server.log_level: debug
+      assert.equal((await t.unyo.reload("test")).outcome, "applied");
+      assert.equal(t.unyo.runtime.log.level, "error");
+    } finally {
+      await t.close();
+    }
+  });
+
   test("saving the file triggers a reload", async () => {
     const t = await startTestUnyo(ONE_CHECK);
     try {

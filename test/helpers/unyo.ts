@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createUnyo, type Unyo } from "../../src/app.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
-import { createLogger } from "../../src/log/logger.ts";
+import { createLogger, type LogLevel } from "../../src/log/logger.ts";
 import { openStore, type Store, type StoreConfig } from "../../src/store/store.ts";
 
 export interface TestUnyo {
@@ -27,7 +27,12 @@ export interface TestUnyo {
 
 export async function startTestUnyo(
   yaml: string,
-  options: { listen?: boolean; store?: StoreConfig; env?: Record<string, string> } = {},
+  options: {
+    listen?: boolean;
+    store?: StoreConfig;
+    env?: Record<string, string>;
+    logLevelOverride?: LogLevel;
+  } = {},
 ): Promise<TestUnyo> {
   const dir = mkdtempSync(join(tmpdir(), "unyo-test-"));
   const configPath = join(dir, "unyo.yaml");
@@ -41,7 +46,13 @@ export async function startTestUnyo(
     destination: { write: (line: string) => void lines.push(line) },
   });
   const store = await openStore(options.store ?? { kind: "sqlite", path: join(dir, "unyo.db") });
-  const unyo = await createUnyo({ loaded: loaded.value, env, store, log });
+  const unyo = await createUnyo({
+    loaded: loaded.value,
+    env,
+    store,
+    log,
+    logLevelOverride: options.logLevelOverride,
+  });
   let baseUrl = "http://127.0.0.1:1";
   if (options.listen) {
     baseUrl = await unyo.app.listen({ host: "127.0.0.1", port: 0 });

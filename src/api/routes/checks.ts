@@ -81,7 +81,10 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
         response: { 200: { type: "array", items: { $ref: "Check#" } } },
       },
     },
-    async () => rt.checks.list().map(({ config, state }) => present(config, state, undefined)),
+    async () =>
+      rt.checks
+        .list()
+        .map(({ config, state }) => present(config, state, rt.checks.nextDue(config.id))),
   );
 
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>(
@@ -120,7 +123,7 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
         request.query.limit ?? 20,
       );
       return {
-        check: present(found.config, found.state, undefined),
+        check: present(found.config, found.state, rt.checks.nextDue(found.config.id)),
         results: results.map((r) => ({
           started_at: iso(r.startedAt),
           duration_ms: r.durationMs,
