@@ -58,7 +58,7 @@ export interface CheckStateTable {
   updated_at: EpochMs;
 }
 
-/** Raw result of each check run; kept for a retention window, then rolled up. */
+/** Raw result of each check run. (Retention and rollups come with the checks capability.) */
 export interface CheckResultsTable {
   id: Generated<number>;
   check_id: string;
