@@ -73,9 +73,35 @@ export interface CheckResultsTable {
   message: string | null;
 }
 
+export type AuditOutcome = "success" | "failure" | "denied";
+
+/**
+ * One audit event, hash-chained to the previous row (see src/audit/audit-log.ts and
+ * docs/audit.md). Append-only: only the audit log's retention ever deletes rows.
+ */
+export interface AuditLogTable {
+  /** Assigned by the audit log as previous id + 1; part of the hash. */
+  id: Generated<number>;
+  at: EpochMs;
+  /** A user name, `system`, or `token:<name>`. */
+  actor: string;
+  /** Dotted, e.g. `auth.login`, `config.reload`, `user.role_change`. */
+  action: string;
+  target: string | null;
+  source_ip: string | null;
+  outcome: AuditOutcome;
+  /** JSON text; never holds secrets (passwords, token values, keys). */
+  details: string | null;
+  /** The previous row's hash; 64 zeros for the first row ever written. */
+  prev_hash: string;
+  /** Hex SHA-256 over the canonical encoding of this row (including prev_hash). */
+  hash: string;
+}
+
 export interface Database {
   unyo_meta: UnyoMetaTable;
   config_revisions: ConfigRevisionsTable;
   check_state: CheckStateTable;
   check_results: CheckResultsTable;
+  audit_log: AuditLogTable;
 }

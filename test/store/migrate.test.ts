@@ -7,6 +7,7 @@ import { LATEST_MIGRATION, MIGRATION_NAMES } from "../../src/store/migrations/in
 import { forEachStore } from "../helpers/stores.ts";
 
 const TABLES = [
+  "audit_log",
   "check_results",
   "check_state",
   "config_revisions",

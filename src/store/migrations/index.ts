@@ -7,9 +7,11 @@
  */
 import type { Migration, MigrationProvider } from "kysely";
 import { migration001Initial } from "./001_initial.ts";
+import { migration002AuditLog } from "./002_audit_log.ts";
 
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ["001_initial", migration001Initial],
+  ["002_audit_log", migration002AuditLog],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
