@@ -1,41 +1,22 @@
-/**
- * The audit log: an append-only record of logins, user/role/token changes, config reloads
- * and every operator or admin action, each row hash-chained to the one before it.
- *
- * Each row's `hash` is the hex SHA-256 of a canonical JSON encoding of
- * (id, at, actor, action, target, source_ip, outcome, details, prev_hash), keys in exactly
- * that order, where `details` is the stored JSON text (not re-serialised) and `prev_hash`
- * is the previous row's hash (64 zeros for the first row ever written). Ids are assigned
- * here as previous id + 1, so they are contiguous.
- *
- * What `verify()` proves, and what it does not:
- * - An edited row (any column, including `hash` or `prev_hash`) is detected: its hash no
- *   longer matches its content, or the next row no longer links to it.
- * - A deleted row in the middle (or at the start) is detected: a gap in ids and a
- *   `prev_hash` that does not match the preceding row.
- * - Rows removed by retention are not a problem: `prune()` records the last deleted row's
- *   id and hash as an anchor in `unyo_meta` (`audit_chain_anchor`), and verify starts there.
- * - Deleting the NEWEST rows cannot be detected from the database alone — the remaining
- *   chain is still perfectly consistent. Nor can someone with write access who rewrites the
- *   whole chain (or the anchor) after the point they changed. `verify()` therefore returns
- *   the head (last id and hash): record it somewhere else (a ticket, a log shipper, a
- *   printout) and compare later; the chain then proves everything up to that head.
- *
- * `details` must never hold secrets: no passwords, token values, session ids or keys —
- * name the token, do not store it. The log is exported and shown to auditors.
- *
- * Appends are serialised so the chain never forks: on PostgreSQL with a transaction-scoped
- * advisory lock (so several Unyo instances on one database also take turns); on SQLite with
- * BEGIN IMMEDIATE (one writer; a second connection to the file waits for its turn).
- */
-import { createHash } from "node:crypto";
 import { type Kysely, sql } from "kysely";
 import type { Clock } from "../core/clock.ts";
 import { UnyoError } from "../core/errors.ts";
 import { storeKindOf } from "../store/migrations/helpers.ts";
-import type { AuditLogTable, AuditOutcome, Database } from "../store/schema.ts";
+import type { Database } from "../store/schema.ts";
+import {
+  type AuditEntry,
+  type AuditRow,
+  auditRowHash,
+  checkTime,
+  fromDb,
+  invalid,
+  normalise,
+  type StoredRow,
+  toAuditRow,
+} from "./audit-entry.ts";
 
 export type { AuditOutcome } from "../store/schema.ts";
+export { AUDIT_OUTCOMES, type AuditEntry, type AuditRow, auditRowHash } from "./audit-entry.ts";
 
 /** How long audit rows are kept by default: one year. */
 export const AUDIT_RETENTION_MS = 365 * 24 * 60 * 60 * 1000;
@@ -52,36 +33,6 @@ const PG_LOCK_KEY = 0x554e594f4155;
 const BATCH_SIZE = 500;
 const DEFAULT_QUERY_LIMIT = 100;
 const MAX_QUERY_LIMIT = 1000;
-
-export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ["success", "failure", "denied"];
-
-/** Lowercase dotted words: `auth.login`, `user.role_change`, `config.reload`. */
-const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
-
-export interface AuditEntry {
-  /** A user name, `system`, or `token:<name>`. */
-  actor: string;
-  /** Dotted, e.g. `auth.login`. */
-  action: string;
-  outcome: AuditOutcome;
-  target?: string | null;
-  sourceIp?: string | null;
-  /** Extra facts, stored as JSON. NEVER secrets: name a token, do not include it. */
-  details?: Readonly<Record<string, unknown>> | null;
-}
-
-export interface AuditRow {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  sourceIp: string | null;
-  outcome: AuditOutcome;
-  details: Record<string, unknown> | null;
-  prevHash: string;
-  hash: string;
-}
 
 export interface AuditAnchor {
   id: number;
@@ -119,27 +70,6 @@ export interface AuditPruneResult {
   deleted: number;
   /** The new anchor, or undefined when nothing was deleted. */
   anchor?: AuditAnchor;
-}
-
-type StoredRow = Pick<
-  AuditLogTable,
-  "actor" | "action" | "target" | "source_ip" | "outcome" | "details" | "prev_hash" | "hash"
-> & { id: number; at: number };
-
-/** Hex SHA-256 over the canonical JSON of a row (fixed key order; details as stored text). */
-export function auditRowHash(row: Omit<StoredRow, "hash">): string {
-  const canonical = JSON.stringify({
-    id: Number(row.id),
-    at: Number(row.at),
-    actor: row.actor,
-    action: row.action,
-    target: row.target,
-    source_ip: row.source_ip,
-    outcome: row.outcome,
-    details: row.details,
-    prev_hash: row.prev_hash,
-  });
-  return createHash("sha256").update(canonical, "utf8").digest("hex");
 }
 
 export class AuditLog {
@@ -380,77 +310,4 @@ async function readAnchor(db: Kysely<Database>): Promise<AuditAnchor | undefined
     });
   }
   return { id: parsed.id as number, hash: parsed.hash };
-}
-
-/** PostgreSQL text cannot hold NUL, and lone surrogates would not round-trip. */
-function clean(text: string): string {
-  return text.toWellFormed().replaceAll("\0", "\uFFFD");
-}
-
-function normalise(
-  entry: AuditEntry,
-): Pick<StoredRow, "actor" | "action" | "target" | "source_ip" | "outcome" | "details"> {
-  if (typeof entry.actor !== "string" || entry.actor === "") {
-    throw invalid("the audit actor must be a non-empty string", { actor: entry.actor });
-  }
-  if (!ACTION_PATTERN.test(entry.action)) {
-    throw invalid("the audit action must be dotted lowercase words, like auth.login", {
-      action: entry.action,
-    });
-  }
-  if (!AUDIT_OUTCOMES.includes(entry.outcome)) {
-    throw invalid(`the audit outcome must be one of ${AUDIT_OUTCOMES.join(", ")}`, {
-      outcome: entry.outcome,
-    });
-  }
-  const details =
-    entry.details === undefined || entry.details === null ? null : JSON.stringify(entry.details);
-  return {
-    actor: clean(entry.actor),
-    action: entry.action,
-    target: entry.target == null ? null : clean(entry.target),
-    source_ip: entry.sourceIp == null ? null : clean(entry.sourceIp),
-    outcome: entry.outcome,
-    details: details === null ? null : clean(details),
-  };
-}
-
-function fromDb(raw: {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  source_ip: string | null;
-  outcome: AuditOutcome;
-  details: string | null;
-  prev_hash: string;
-  hash: string;
-}): StoredRow {
-  return { ...raw, id: Number(raw.id), at: Number(raw.at) };
-}
-
-function toAuditRow(row: StoredRow): AuditRow {
-  return {
-    id: row.id,
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    target: row.target,
-    sourceIp: row.source_ip,
-    outcome: row.outcome,
-    details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
-
-function checkTime(name: string, value: number | undefined): void {
-  if (value !== undefined && !Number.isFinite(value)) {
-    throw invalid(`${name} must be a time in epoch milliseconds`, { [name]: value });
-  }
-}
-
-function invalid(message: string, details: Record<string, unknown>): UnyoError {
-  return new UnyoError("UNYO_E_VALIDATION", message, { details });
 }
