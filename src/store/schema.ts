@@ -98,10 +98,54 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export type RoleName = "viewer" | "operator" | "admin";
+
+/** A person who can log in. Username stored lower-cased (unique). */
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string | null;
+  role: RoleName;
+  /** scrypt string from src/auth/password-hash.ts; never leaves the auth layer. */
+  password_hash: string;
+  password_changed_at: EpochMs;
+  /** Defaults to 0 on insert. */
+  disabled: Generated<IntBool>;
+  created_at: EpochMs;
+  last_login_at: EpochMs | null;
+  /** Defaults to 0 on insert. */
+  mfa_enabled: Generated<IntBool>;
+  totp_secret: string | null;
+  /** The last TOTP time step accepted, so a code cannot be replayed. */
+  totp_last_step: number | null;
+  /** JSON array of hex sha256 hashes of unused recovery codes. */
+  recovery_codes: string | null;
+}
+
+/** An API token (`Authorization: Bearer`); only its sha256 is stored. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  /** Unique among tokens that are not revoked. */
+  name: string;
+  /** The owning user, or null for a service token. */
+  user_id: number | null;
+  role: RoleName;
+  /** Hex sha256 of the token (unique). */
+  token_hash: string;
+  /** The start of the token (`unyo_` + 8 characters), shown in lists to recognise it. */
+  prefix: string;
+  created_at: EpochMs;
+  expires_at: EpochMs | null;
+  last_used_at: EpochMs | null;
+  revoked_at: EpochMs | null;
+}
+
 export interface Database {
   unyo_meta: UnyoMetaTable;
   config_revisions: ConfigRevisionsTable;
   check_state: CheckStateTable;
   check_results: CheckResultsTable;
   audit_log: AuditLogTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
 }

@@ -7,6 +7,7 @@ import { LATEST_MIGRATION, MIGRATION_NAMES } from "../../src/store/migrations/in
 import { forEachStore } from "../helpers/stores.ts";
 
 const TABLES = [
+  "api_tokens",
   "audit_log",
   "check_results",
   "check_state",
@@ -14,6 +15,7 @@ const TABLES = [
   "unyo_meta",
   "unyo_migration",
   "unyo_migration_lock",
+  "users",
 ];
 
 function recordingLog() {
