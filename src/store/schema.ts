@@ -140,6 +140,29 @@ export interface ApiTokensTable {
   revoked_at: EpochMs | null;
 }
 
+/**
+ * A browser session (see src/auth/sessions.ts). Only hashes of the session secret and the
+ * CSRF token are stored.
+ */
+export interface SessionsTable {
+  /** Hex sha256 of the session secret. */
+  id: string;
+  user_id: number;
+  /** Hex sha256 of the session's CSRF token. */
+  csrf_hash: string;
+  created_at: EpochMs;
+  /** Written at most once a minute. */
+  last_seen_at: EpochMs;
+  /** Absolute expiry: never moves. */
+  expires_at: EpochMs;
+  /** Idle expiry: slides forward with use, never past expires_at. */
+  idle_expires_at: EpochMs;
+  revoked_at: EpochMs | null;
+  source_ip: string | null;
+  /** Truncated to 256 characters. */
+  user_agent: string | null;
+}
+
 export interface Database {
   unyo_meta: UnyoMetaTable;
   config_revisions: ConfigRevisionsTable;
@@ -148,4 +171,5 @@ export interface Database {
   audit_log: AuditLogTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
 }

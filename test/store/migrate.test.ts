@@ -12,6 +12,7 @@ const TABLES = [
   "check_results",
   "check_state",
   "config_revisions",
+  "sessions",
   "unyo_meta",
   "unyo_migration",
   "unyo_migration_lock",

@@ -9,11 +9,13 @@ import type { Migration, MigrationProvider } from "kysely";
 import { migration001Initial } from "./001_initial.ts";
 import { migration002AuditLog } from "./002_audit_log.ts";
 import { migration003UsersTokens } from "./003_users_tokens.ts";
+import { migration004Sessions } from "./004_sessions.ts";
 
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ["001_initial", migration001Initial],
   ["002_audit_log", migration002AuditLog],
   ["003_users_tokens", migration003UsersTokens],
+  ["004_sessions", migration004Sessions],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
