@@ -3,6 +3,7 @@
  * itself (append, verify, query, prune) is in audit-log.ts.
  */
 import { createHash } from "node:crypto";
+import type { Selectable } from "kysely";
 import { UnyoError } from "../core/errors.ts";
 import type { AuditLogTable, AuditOutcome } from "../store/schema.ts";
 
@@ -90,18 +91,7 @@ export function normalise(
   };
 }
 
-export function fromDb(raw: {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  source_ip: string | null;
-  outcome: AuditOutcome;
-  details: string | null;
-  prev_hash: string;
-  hash: string;
-}): StoredRow {
+export function fromDb(raw: Selectable<AuditLogTable>): StoredRow {
   return { ...raw, id: Number(raw.id), at: Number(raw.at) };
 }
 

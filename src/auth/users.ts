@@ -13,6 +13,7 @@ import type { Database, UsersTable } from "../store/schema.ts";
 import { hashPassword, needsRehash, verifyPassword } from "./password-hash.ts";
 import { checkPassword, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from "./password-policy.ts";
 import { isRole, ROLES, type Role } from "./roles.ts";
+import { type TokenRecord, TokenService } from "./tokens.ts";
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{1,63}$/;
 
@@ -44,15 +45,8 @@ export interface AddUserInput {
   displayName?: string | null;
 }
 
-export interface AccessReviewToken {
-  id: number;
-  name: string;
-  role: Role;
-  prefix: string;
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-}
+/** A token as the access review shows it: its owner is the entry it is listed under. */
+export type AccessReviewToken = Omit<TokenRecord, "userId" | "revokedAt">;
 
 export interface AccessReviewEntry {
   username: string;
@@ -238,35 +232,12 @@ export class UserService {
   /** Each user with role, MFA state, last log-in, and their tokens not revoked. */
   async accessReview(): Promise<AccessReview> {
     const users = await this.list();
-    const tokens = await this.#db
-      .selectFrom("api_tokens")
-      .select([
-        "id",
-        "name",
-        "user_id",
-        "role",
-        "prefix",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-      ])
-      .where("revoked_at", "is", null)
-      .orderBy("name")
-      .execute();
+    // The token list is the TokenService's; the review only groups it by owner.
+    const tokens = await new TokenService(this.#db, this.#clock).list();
     const byUser = new Map<number | null, AccessReviewToken[]>();
-    for (const t of tokens) {
-      const owner = t.user_id === null ? null : Number(t.user_id);
-      const list = byUser.get(owner) ?? [];
-      list.push({
-        id: Number(t.id),
-        name: t.name,
-        role: t.role,
-        prefix: t.prefix,
-        createdAt: Number(t.created_at),
-        expiresAt: t.expires_at === null ? null : Number(t.expires_at),
-        lastUsedAt: t.last_used_at === null ? null : Number(t.last_used_at),
-      });
-      byUser.set(owner, list);
+    for (const { userId, revokedAt, ...token } of tokens) {
+      if (revokedAt !== null) continue;
+      byUser.set(userId, [...(byUser.get(userId) ?? []), token]);
     }
     return {
       generatedAt: this.#clock.now(),
