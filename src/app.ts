@@ -1,5 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./api/app.ts";
+import { AuditLog } from "./audit/audit-log.ts";
+import { AuthService } from "./auth/auth-service.ts";
+import { ensureFirstAdmin, type FirstAdminOutcome } from "./auth/first-admin.ts";
 import { CheckRepository } from "./checks/repository.ts";
 import { CheckService } from "./checks/service.ts";
 import type { Env, LoadedConfig } from "./config/load.ts";
@@ -25,15 +28,27 @@ export interface UnyoOptions {
 export interface Unyo {
   app: FastifyInstance;
   runtime: Runtime;
-  /** Starts scheduled work; call after the server listens so self-checks can reach it. */
-  start(baseUrl: string): Promise<void>;
+  /**
+   * Starts scheduled work; call after the server listens so self-checks can reach it.
+   * On an empty store it also creates the first admin or a setup link (see first-admin.ts).
+   */
+  start(baseUrl: string): Promise<{ firstAdmin: FirstAdminOutcome }>;
   reload(reason: string): Promise<ReloadAttempt>;
   /** Stops new work, lets running work finish (or records it as interrupted), closes the store. */
   stop(): Promise<void>;
 }
 
 /** Config keys that are read once at start: a change is reported as needing a restart. */
-const RESTART_KEYS = ["server.host", "server.port", "server.body_limit", "storage"] as const;
+const RESTART_KEYS = [
+  "server.host",
+  "server.port",
+  "server.body_limit",
+  "storage",
+  "security.login_throttle",
+] as const;
+
+/** How often expired sessions and audit rows past retention are removed. */
+const HOUSEKEEPING_INTERVAL_MS = 6 * 60 * 60 * 1000;
 
 /** The composition root: every I/O resource is created or received here and closed in stop(). */
 export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
@@ -42,6 +57,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
   const metrics = createMetrics(VERSION);
   const bus = new EventBus((error) => log.error({ error }, "event listener failed"));
   const checkRepository = new CheckRepository(store.db);
+  const audit = new AuditLog(store.db, clock);
   let baseUrl = "http://127.0.0.1";
   const checks = new CheckService({
     repository: checkRepository,
@@ -75,6 +91,17 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
           errors: attempt.problems.length > 0 ? JSON.stringify(attempt.problems) : null,
         })
         .execute();
+      await audit.append({
+        actor: "system",
+        action: "config.reload",
+        outcome: attempt.outcome === "rejected" ? "failure" : "success",
+        target: file,
+        details: {
+          revision: attempt.revision ?? null,
+          problems: attempt.problems.length,
+          restart_required: attempt.restartRequired,
+        },
+      });
       if (attempt.outcome === "rejected") {
         bus.emit("config.rejected", {
           revision: "-",
@@ -84,6 +111,19 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
       }
     },
   });
+
+  const auth = new AuthService(store.db, clock, audit, () => config.current.config.security);
+  const housekeeping = async () => {
+    try {
+      await auth.sessions.purgeExpired();
+      const pruned = await audit.prune(config.current.config.security.audit_retention);
+      if (pruned.deleted > 0)
+        log.info({ deleted: pruned.deleted }, "audit log rows past retention pruned");
+    } catch (error) {
+      log.error({ error }, "housekeeping failed");
+    }
+  };
+  let housekeepingTimer: NodeJS.Timeout | undefined;
 
   const runtime: Runtime = {
     version: VERSION,
@@ -96,6 +136,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     config,
     checks,
     checkRepository,
+    auth,
     shuttingDown: false,
   };
   const app = await buildApp(runtime, { bodyLimit: options.loaded.config.server.body_limit });
@@ -116,13 +157,23 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
           errors: null,
         })
         .execute();
+      const firstAdmin = await ensureFirstAdmin(
+        { store, users: auth.users, audit, clock },
+        options.env,
+        options.loaded.config.security.setup_link_ttl,
+      );
+      await housekeeping();
+      housekeepingTimer = setInterval(() => void housekeeping(), HOUSEKEEPING_INTERVAL_MS);
+      housekeepingTimer.unref();
       await checks.start(options.loaded.config.checks);
       config.watch();
+      return { firstAdmin };
     },
     reload: (reason) => config.reload(reason),
     stop() {
       stopping ??= (async () => {
         config.close();
+        clearInterval(housekeepingTimer);
         // Checks first: a self-check still running must not see our own 503 and record "down".
         await checks.stop(config.current.config.server.shutdown_timeout);
         runtime.shuttingDown = true;

@@ -1,9 +1,13 @@
 import { formatError } from "./cli/args.ts";
+import { auditCommand } from "./cli/audit-command.ts";
 import type { CliIO, Command } from "./cli/command.ts";
+import { createLoginCommand, logoutCommand, whoamiCommand } from "./cli/login-command.ts";
 import { createScheduleCommand } from "./cli/schedule-command.ts";
 import { configScheduleResolver } from "./cli/schedule-resolver.ts";
 import { schemaCommand } from "./cli/schema-command.ts";
+import { tokensCommand } from "./cli/tokens-command.ts";
 import { upCommand } from "./cli/up-command.ts";
+import { usersCommand } from "./cli/users-command.ts";
 import { validateCommand } from "./cli/validate-command.ts";
 import { versionCommand } from "./cli/version-command.ts";
 import { closest } from "./config/suggest.ts";
@@ -15,6 +19,12 @@ const COMMANDS: Command[] = [
   validateCommand,
   schemaCommand,
   createScheduleCommand(configScheduleResolver),
+  usersCommand,
+  tokensCommand,
+  auditCommand,
+  createLoginCommand(),
+  whoamiCommand,
+  logoutCommand,
   versionCommand,
 ];
 

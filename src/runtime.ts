@@ -1,3 +1,4 @@
+import type { AuthService } from "./auth/auth-service.ts";
 import type { CheckRepository } from "./checks/repository.ts";
 import type { CheckService } from "./checks/service.ts";
 import type { ConfigReloader } from "./config/reloader.ts";
@@ -19,6 +20,8 @@ export interface Runtime {
   config: ConfigReloader;
   checks: CheckService;
   checkRepository: CheckRepository;
+  /** Users, sessions, tokens, MFA and the audit log. */
+  auth: AuthService;
   /** True once shutdown began: health answers 503 so load balancers drain us. */
   shuttingDown: boolean;
 }

@@ -1,10 +1,22 @@
 import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { Runtime } from "../runtime.ts";
+import { installAuth } from "./auth-plugin.ts";
 import { errorBodySchema, installErrorHandling } from "./errors.ts";
+import { userSchema } from "./route-helpers.ts";
+import { auditRoutes } from "./routes/audit.ts";
+import { authRoutes } from "./routes/auth.ts";
 import { checkRoutes } from "./routes/checks.ts";
+import { setupRoutes } from "./routes/setup.ts";
 import { systemRoutes } from "./routes/system.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { userRoutes } from "./routes/users.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -67,7 +79,21 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
       tags: [
         { name: "system", description: "Health, status, metrics" },
         { name: "checks", description: "Health checks" },
+        {
+          name: "auth",
+          description: "Log-in, sessions, two-factor authentication, first-admin setup",
+        },
+        { name: "users", description: "User accounts and the access review (admin)" },
+        { name: "tokens", description: "API tokens" },
+        { name: "audit", description: "The tamper-evident audit log (admin)" },
       ],
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", description: "An API token: unyo_…" },
+          session: { type: "apiKey", in: "cookie", name: "unyo_session" },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
 
@@ -79,7 +105,10 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
 
   app.addSchema(errorBodySchema);
   app.addSchema(configProblemSchema);
+  app.addSchema(userSchema);
   installErrorHandling(app);
+  const secure = (request: FastifyRequest) => secureCookies(rt, request);
+  await installAuth(app, { auth: rt.auth, secureCookies: secure });
 
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -104,10 +133,16 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
 
   systemRoutes(app, rt);
   checkRoutes(app, rt);
+  authRoutes(app, rt, secure);
+  setupRoutes(app, rt, secure);
+  userRoutes(app, rt);
+  tokenRoutes(app, rt);
+  auditRoutes(app, rt);
 
   app.get(
     "/api/v1/openapi.json",
     {
+      config: { auth: "viewer" },
       schema: {
         summary: "This OpenAPI document",
         tags: ["system"],
@@ -118,4 +153,12 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
   );
 
   return app;
+}
+
+/** Secure cookies per security.session.cookie_secure; "auto" follows the request and public_url. */
+function secureCookies(rt: Runtime, request: FastifyRequest): boolean {
+  const { config } = rt.config.current;
+  const mode = config.security.session.cookie_secure;
+  if (mode !== "auto") return mode === "always";
+  return request.protocol === "https" || (config.server.public_url ?? "").startsWith("https:");
 }

@@ -1,15 +1,16 @@
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname } from "node:path";
 import { createUnyo, type Unyo } from "../app.ts";
+import type { FirstAdminOutcome } from "../auth/first-admin.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { formatProblem } from "../config/problems.ts";
-import type { UnyoConfig } from "../config/schema.ts";
 import { EXIT, isUnyoError, UnyoError } from "../core/errors.ts";
 import { createLogger, type LogLevel } from "../log/logger.ts";
-import { openStore, type StoreConfig } from "../store/store.ts";
+import { openStore } from "../store/store.ts";
 import { VERSION } from "../version.ts";
 import { formatError, parseCommandArgs } from "./args.ts";
 import type { CliIO, Command } from "./command.ts";
 import { displayPath, resolveConfigPath } from "./config-path.ts";
+import { chooseStore } from "./open-store.ts";
 
 export const upCommand: Command = {
   name: "up",
@@ -119,7 +120,7 @@ async function startUp(
   const shownHost =
     host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${shownHost}:${actualPort}`;
-  await unyo.start(
+  const { firstAdmin } = await unyo.start(
     `http://${host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host}:${actualPort}`,
   );
 
@@ -130,6 +131,7 @@ async function startUp(
       `  health  ${url}/api/health   status ${url}/api/v1/status   API ${url}/api/v1/openapi.json\n` +
       "Press Ctrl-C to stop.\n",
   );
+  io.stderr(firstAdminMessage(firstAdmin, config.server.public_url ?? url));
   log.info(
     { url, version: VERSION, revision: loaded.value.revision, store: store.kind },
     "Unyo started",
@@ -198,25 +200,6 @@ function handleSignals(io: CliIO) {
   };
 }
 
-function chooseStore(
-  config: UnyoConfig,
-  flags: UpFlags,
-  io: CliIO,
-  configDir: string,
-): StoreConfig {
-  const url = io.env.UNYO_DATABASE_URL || config.storage.postgres?.url;
-  if (url) return { kind: "postgres", url, poolSize: config.storage.postgres?.pool_size ?? 10 };
-  // The flag and the environment win over the config, as for every other setting.
-  const override = flags["data-dir"] || io.env.UNYO_DATA_DIR;
-  if (override) return { kind: "sqlite", path: resolve(io.cwd, override, "unyo.db") };
-  if (config.storage.sqlite) {
-    const p = config.storage.sqlite.path;
-    return { kind: "sqlite", path: isAbsolute(p) ? p : resolve(configDir, p) };
-  }
-  const dataDir = config.storage.data_dir ? resolve(configDir, config.storage.data_dir) : "data";
-  return { kind: "sqlite", path: resolve(io.cwd, dataDir, "unyo.db") };
-}
-
 function parsePort(text: string | undefined, fallback: number): number {
   if (text === undefined || text === "") return fallback;
   const n = Number(text);
@@ -264,4 +247,20 @@ function listenError(error: unknown, host: string, port: number): UnyoError {
     `Cannot listen on ${host}:${port}: ${(error as Error).message}.`,
     { hint: "Check --host / UNYO_HOST names an address of this machine." },
   );
+}
+
+/** What the person at the console must know about the first admin account. */
+function firstAdminMessage(outcome: FirstAdminOutcome, baseUrl: string): string {
+  if (outcome.kind === "created") {
+    return `  admin   created user "${outcome.user.username}" from UNYO_ADMIN_PASSWORD\n`;
+  }
+  if (outcome.kind === "setup_link") {
+    const until = new Date(outcome.expiresAt).toISOString();
+    return (
+      "\nNo users yet. Create the first admin with this one-time link:\n" +
+      `  ${baseUrl.replace(/\/$/, "")}/setup#token=${outcome.token}\n` +
+      `  (valid until ${until}; or run \`unyo users add NAME --role admin\`, or set UNYO_ADMIN_PASSWORD)\n`
+    );
+  }
+  return "";
 }

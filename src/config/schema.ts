@@ -5,6 +5,7 @@ import { AssertionSyntaxError, parseAssertion } from "../checks/assertions.ts";
 import { calendarConfigSchema } from "../core/calendar.ts";
 import { durationSchema, sizeSchema } from "../core/duration.ts";
 import { isValidTimeZone } from "../core/time-format.ts";
+import { securitySchema } from "./security-schema.ts";
 
 /**
  * The schema of unyo.yaml: every section Unyo supports, strict everywhere (an unknown key
@@ -163,6 +164,7 @@ export function buildConfigSchema(ctx: SchemaContext) {
       storage: storageSchema(ctx),
       calendars: z.record(idSchema, calendarConfigSchema).default({}),
       checks: z.array(checkSchema).default([]),
+      security: securitySchema,
     })
     .superRefine((config, t) => {
       const seen = new Map<string, number>();
@@ -201,7 +203,6 @@ export const PLANNED: Record<string, readonly string[]> = {
     "slos",
     "logs",
     "runbooks",
-    "security",
     "rotations",
     "status_page",
   ],

@@ -33,6 +33,38 @@ export const ERROR_CATALOGUE = {
   },
   UNYO_E_USAGE: { http: 400, exit: EXIT.usage, title: "The command line is invalid" },
   UNYO_E_VALIDATION: { http: 400, exit: EXIT.usage, title: "The request is invalid" },
+  UNYO_E_UNAUTHENTICATED: {
+    http: 401,
+    exit: EXIT.failure,
+    title: "Log in or send an API token first",
+  },
+  UNYO_E_LOGIN_FAILED: {
+    http: 401,
+    exit: EXIT.failure,
+    title: "The log-in failed",
+  },
+  UNYO_E_MFA_REQUIRED: {
+    http: 401,
+    exit: EXIT.failure,
+    title: "A two-factor code is needed",
+  },
+  UNYO_E_FORBIDDEN: { http: 403, exit: EXIT.failure, title: "Your role does not allow this" },
+  UNYO_E_CSRF: { http: 403, exit: EXIT.failure, title: "The CSRF token is missing or wrong" },
+  UNYO_E_MFA_ENROLMENT_REQUIRED: {
+    http: 403,
+    exit: EXIT.failure,
+    title: "Your role requires two-factor authentication; enrol first",
+  },
+  UNYO_E_PASSWORD_EXPIRED: {
+    http: 403,
+    exit: EXIT.failure,
+    title: "Your password has expired; change it first",
+  },
+  UNYO_E_CONFLICT: {
+    http: 409,
+    exit: EXIT.failure,
+    title: "The request conflicts with the current state",
+  },
   UNYO_E_NOT_FOUND: { http: 404, exit: EXIT.failure, title: "Not found" },
   UNYO_E_ROUTE_NOT_FOUND: { http: 404, exit: EXIT.failure, title: "No such route" },
   UNYO_E_PAYLOAD_TOO_LARGE: { http: 413, exit: EXIT.usage, title: "The request body is too large" },

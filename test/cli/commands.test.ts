@@ -6,28 +6,17 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
-import type { CliIO } from "../../src/cli/command.ts";
 import { main } from "../../src/main.ts";
 import { runCli, UNYO_BIN } from "../helpers/cli.ts";
+import { captureIO } from "../helpers/cli-workspace.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Runs the CLI in-process with captured output (fast); runCli covers the real process. */
 async function run(args: string[], env: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    env,
-    cwd: ROOT,
-  };
+  const { io, output } = captureIO(env, ROOT);
   const code = await main(args, io);
-  return { code, stdout, stderr };
+  return { code, ...output() };
 }
 
 describe("unyo validate", () => {
@@ -36,7 +25,7 @@ describe("unyo validate", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /examples\/demo\/unyo\.yaml is valid: 3 check\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/,
+      /examples\/demo\/unyo\.yaml is valid: 2 check\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/,
     );
   });
 
@@ -91,6 +80,7 @@ describe("unyo schema", () => {
     assert.deepEqual(Object.keys(schema.properties).sort(), [
       "calendars",
       "checks",
+      "security",
       "server",
       "storage",
       "timezone",

@@ -20,6 +20,8 @@ function writeConfig(dir: string, text: string): string {
 }
 
 const SELF_CHECK = `timezone: Asia/Tokyo
+security:
+  require_mfa: []
 checks:
   - id: self
     http: { url: /api/health }
@@ -27,9 +29,23 @@ checks:
     expect: [ 'body.status == "healthy"' ]
 `;
 
+const ADMIN_PASSWORD = "Up-test-Pa55word!";
+let token = "";
+
 // biome-ignore lint/suspicious/noExplicitAny: API bodies are checked field by field below.
 async function getJson(url: string): Promise<any> {
-  return (await fetch(url)).json();
+  return (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json();
+}
+
+/** Logs in as the admin made from UNYO_ADMIN_PASSWORD, the way `unyo login` does. */
+async function logIn(url: string): Promise<void> {
+  const res = await fetch(`${url}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: ADMIN_PASSWORD, name: "up-test" }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  token = ((await res.json()) as { token: string }).token;
 }
 
 async function waitFor<T>(
@@ -51,9 +67,14 @@ describe("unyo up", () => {
     const dir = tempDir();
     const config = writeConfig(dir, SELF_CHECK);
     const dataDir = join(dir, "data");
-    const cli = spawnCli(["up", "--config", config, "--port", "0", "--data-dir", dataDir]);
+    const cli = spawnCli(["up", "--config", config, "--port", "0", "--data-dir", dataDir], {
+      env: { UNYO_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    });
     try {
       const [, url] = await cli.waitForStderr(/running at (http:\/\/[^\s]+?)\/?\n/);
+      await cli.waitForStderr(/created user "admin" from UNYO_ADMIN_PASSWORD/);
+      assert.doesNotMatch(cli.stderr() + cli.stdout(), /Up-test-Pa55word/);
+      await logIn(url as string);
       assert.ok(
         existsSync(join(dataDir, "unyo.db")),
         "the SQLite store is created under --data-dir",

@@ -10,7 +10,7 @@ server: { log_level: debug, port: 9999 }
 `;
 
 async function status(t: Awaited<ReturnType<typeof startTestUnyo>>) {
-  return (await t.unyo.app.inject({ method: "GET", url: "/api/v1/status" })).json();
+  return (await t.inject({ method: "GET", url: "/api/v1/status" })).json();
 }
 
 describe("config reload", () => {

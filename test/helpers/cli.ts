@@ -10,10 +10,17 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Written to the command's standard input, which is then closed. Without it: no stdin. */
+  input?: string;
+}
+
 /** Runs `unyo ...args` to completion (with a safety timeout). */
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+  options: CliOptions & { timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const child = spawnCli(args, options);
   const timer = setTimeout(() => child.process.kill("SIGKILL"), options.timeoutMs ?? 20_000);
@@ -29,17 +36,20 @@ export interface RunningCli {
   exited: Promise<CliResult>;
 }
 
-export function spawnCli(
-  args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
-): RunningCli {
+export function spawnCli(args: string[], options: CliOptions = {}): RunningCli {
   const env = { ...process.env, ...options.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const child = spawn(process.execPath, [UNYO_BIN, ...args], {
-    cwd: options.cwd ?? process.cwd(),
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const cwd = options.cwd ?? process.cwd();
+  const argv = [UNYO_BIN, ...args];
+  const child =
+    options.input === undefined
+      ? spawn(process.execPath, argv, { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(process.execPath, argv, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+  if (child.stdin) {
+    // A command that exits without reading its input must not fail the test with EPIPE.
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input);
+  }
   let stdout = "";
   let stderr = "";
   const waiters: (() => void)[] = [];

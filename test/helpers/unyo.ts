@@ -6,8 +6,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { createUnyo, type Unyo } from "../../src/app.ts";
+import type { FirstAdminOutcome } from "../../src/auth/first-admin.ts";
+import { TokenService } from "../../src/auth/tokens.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
+import type { Clock } from "../../src/core/clock.ts";
 import { createLogger, type LogLevel } from "../../src/log/logger.ts";
 import { openStore, type Store, type StoreConfig } from "../../src/store/store.ts";
 
@@ -22,6 +26,12 @@ export interface TestUnyo {
   rawLogs(): string;
   writeConfig(yaml: string): void;
   baseUrl: string;
+  /** What start() did about the first admin (created from the env, a setup link, or exists). */
+  firstAdmin: FirstAdminOutcome;
+  /** An admin service token (`unyo_…`), made for the test. */
+  adminToken: string;
+  /** app.inject with the admin token (unless the options set their own authorization). */
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -32,6 +42,8 @@ export async function startTestUnyo(
     store?: StoreConfig;
     env?: Record<string, string>;
     logLevelOverride?: LogLevel;
+    /** The runtime's clock (a ManualClock to move time); systemClock by default. */
+    clock?: Clock;
   } = {},
 ): Promise<TestUnyo> {
   const dir = mkdtempSync(join(tmpdir(), "unyo-test-"));
@@ -52,6 +64,7 @@ export async function startTestUnyo(
     store,
     log,
     logLevelOverride: options.logLevelOverride,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   let baseUrl = "http://127.0.0.1:1";
   if (options.listen) {
@@ -59,8 +72,19 @@ export async function startTestUnyo(
   } else {
     await unyo.app.ready();
   }
-  await unyo.start(baseUrl);
+  const { firstAdmin } = await unyo.start(baseUrl);
+  const { token: adminToken } = await new TokenService(store.db, unyo.runtime.clock).create({
+    name: "test-admin",
+    role: "admin",
+  });
   return {
+    firstAdmin,
+    adminToken,
+    inject: (opts) =>
+      unyo.app.inject({
+        ...opts,
+        headers: { authorization: `Bearer ${adminToken}`, ...opts.headers },
+      }),
     unyo,
     store,
     dir,

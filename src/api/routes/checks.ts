@@ -75,6 +75,7 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get(
     "/api/v1/checks",
     {
+      config: { auth: "viewer" },
       schema: {
         summary: "All configured checks with their current state",
         tags: ["checks"],
@@ -90,6 +91,7 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>(
     "/api/v1/checks/:id",
     {
+      config: { auth: "viewer" },
       schema: {
         summary: "One check with its most recent results",
         tags: ["checks"],

@@ -19,6 +19,7 @@ export function systemRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get(
     "/api/health",
     {
+      config: { auth: "public" },
       schema: {
         summary: "Health of this Unyo process",
         description:
@@ -44,6 +45,10 @@ export function systemRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get(
     "/metrics",
     {
+      config: {
+        auth: "viewer",
+        publicWhen: () => rt.config.current.config.security.public_metrics,
+      },
       schema: {
         summary: "Prometheus metrics",
         description: "Process metrics and Unyo's own counters in the Prometheus text format.",
@@ -61,6 +66,7 @@ export function systemRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get(
     "/api/v1/status",
     {
+      config: { auth: "viewer" },
       schema: {
         summary: "Version, configuration revision and load errors, uptime",
         tags: ["system"],
@@ -156,6 +162,7 @@ export function systemRoutes(app: FastifyInstance, rt: Runtime): void {
   app.get(
     "/api/v1/errors",
     {
+      config: { auth: "viewer" },
       schema: {
         summary: "The error catalogue: every error code with its HTTP status and CLI exit code",
         tags: ["system"],
