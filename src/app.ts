@@ -43,6 +43,7 @@ const RESTART_KEYS = [
   "server.host",
   "server.port",
   "server.body_limit",
+  "server.trust_proxy",
   "storage",
   "security.login_throttle",
 ] as const;
@@ -139,7 +140,10 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     auth,
     shuttingDown: false,
   };
-  const app = await buildApp(runtime, { bodyLimit: options.loaded.config.server.body_limit });
+  const app = await buildApp(runtime, {
+    bodyLimit: options.loaded.config.server.body_limit,
+    trustProxy: options.loaded.config.server.trust_proxy,
+  });
 
   let stopping: Promise<void> | undefined;
   return {

@@ -41,6 +41,8 @@ export function routesOf(app: FastifyInstance): { method: string; url: string }[
 
 export interface BuildAppOptions {
   bodyLimit: number;
+  /** Fastify's trustProxy: which reverse proxies' X-Forwarded-* headers to believe. */
+  trustProxy?: boolean | string[];
 }
 
 /**
@@ -55,6 +57,7 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
       requestIdLogLabel: "requestId",
     }),
     bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
     // Keep a caller's request id when it is a sane token, so logs join up across services.
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];

@@ -78,6 +78,22 @@ const serverSchema = z
       .default("info"),
     body_limit: sizeSchema.prefault("1MiB"),
     shutdown_timeout: durationSchema.prefault("10s"),
+    trust_proxy: z
+      .union(
+        [
+          z.boolean(),
+          z.array(z.string().min(1), { error: "expected a list of addresses or CIDRs" }),
+        ],
+        {
+          error:
+            "expected true, false, or a list of proxy addresses/CIDRs such as [127.0.0.1, 10.0.0.0/8]",
+        },
+      )
+      .default(false)
+      .meta({
+        description:
+          "Believe X-Forwarded-For/-Proto from these proxies (true = any): client IPs for throttling and the audit log, HTTPS for Secure cookies",
+      }),
   })
   .prefault({});
 

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import QRCode from "qrcode";
 import type { LoginInput } from "../../auth/auth-service.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { UnyoError } from "../../core/errors.ts";
@@ -277,6 +276,8 @@ function mfaRoutes(app: FastifyInstance, rt: Runtime): void {
     async (request) => {
       const { userId } = userIdOf(request);
       const enrolment = await rt.auth.mfa.begin(userId);
+      // Loaded on first use: only enrolments need it, and it is not small.
+      const { default: QRCode } = await import("qrcode");
       const qr = await QRCode.toString(enrolment.otpauthUri, {
         type: "svg",
         errorCorrectionLevel: "M",
