@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
+import { DurationError } from "../core/duration.ts";
 import { ERROR_CATALOGUE, type ErrorCode, isUnyoError, UnyoError } from "../core/errors.ts";
 
 /** The JSON schema of every error body, shared by all routes in the OpenAPI document. */
@@ -37,6 +38,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     let error: UnyoError;
     if (isUnyoError(raw)) error = raw;
+    else if (raw instanceof DurationError) error = new UnyoError("UNYO_E_VALIDATION", raw.message);
     else if (raw.validation) {
       error = new UnyoError("UNYO_E_VALIDATION", raw.message, { details: raw.validation });
     } else if (raw.code && FASTIFY_CODES[raw.code]) {

@@ -34,6 +34,8 @@ export interface Identity {
   restriction: Restriction | null;
   session?: Session;
   tokenId?: number;
+  /** When the token used expires (null: never); tokens it makes must not outlive it. */
+  tokenExpiresAt?: number | null;
 }
 
 export interface LoginInput {
@@ -149,6 +151,7 @@ export class AuthService {
     }
     this.throttle.recordSuccess(username, ip);
     await this.users.recordLogin(user.id);
+    user.lastLoginAt = this.#clock.now();
     await this.#audit.append({
       actor: user.username,
       action: "auth.login",
@@ -157,6 +160,41 @@ export class AuthService {
       details: { mfa: user.mfaEnabled },
     });
     return { user, restriction: this.restrictionOf(user) };
+  }
+
+  /**
+   * Re-checks the password of someone already logged in (password change, turning MFA off),
+   * under the same throttle as log-in: a stolen session cannot guess the password freely.
+   * Throws UNYO_E_LOGIN_FAILED (with retryAfterMs when throttled) and audits the failure.
+   */
+  async confirmPassword(
+    username: string,
+    password: string,
+    sourceIp: string | null,
+  ): Promise<void> {
+    const refuse = async (reason: string, retryAfterMs?: number): Promise<never> => {
+      await this.#audit.append({
+        actor: username,
+        action: "auth.password_confirm",
+        outcome: "failure",
+        sourceIp,
+        details: { reason },
+      });
+      throw new UnyoError(
+        "UNYO_E_LOGIN_FAILED",
+        "The password is wrong, or too many attempts were made; wait and retry.",
+        {
+          ...(retryAfterMs === undefined ? {} : { details: { retryAfterMs } }),
+        },
+      );
+    };
+    const decision = this.throttle.check(username, sourceIp);
+    if (!decision.allowed) return refuse(`throttled_${decision.reason}`, decision.retryAfterMs);
+    if (!(await this.users.verifyCredentials(username, password))) {
+      this.throttle.recordFailure(username, sourceIp);
+      return refuse("bad_password");
+    }
+    this.throttle.recordSuccess(username, sourceIp);
   }
 
   async startSession(user: User, input: LoginInput): Promise<CreatedSession> {
@@ -207,6 +245,7 @@ export class AuthService {
       // A token is made by someone already through MFA; it is its own proof.
       restriction: null,
       tokenId: record.id,
+      tokenExpiresAt: record.expiresAt,
     };
   }
 

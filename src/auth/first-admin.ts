@@ -93,11 +93,24 @@ export async function completeSetup(
     .executeTakeFirst();
   const stored = row ? (JSON.parse(row.value) as StoredSetupToken) : undefined;
   const valid =
+    row !== undefined &&
     stored !== undefined &&
     typeof input.token === "string" &&
     deps.clock.now() < stored.expiresAt &&
     safeEqualHex(stored.hash, sha256(input.token));
-  if (!valid || (await deps.users.list()).length > 0) {
+  // Claim the token atomically: of two requests racing with it, only one deletes the row.
+  const claimed =
+    valid &&
+    Number(
+      (
+        await deps.store.db
+          .deleteFrom("unyo_meta")
+          .where("key", "=", SETUP_KEY)
+          .where("value", "=", row.value)
+          .executeTakeFirst()
+      ).numDeletedRows,
+    ) === 1;
+  if (!claimed || (await deps.users.list()).length > 0) {
     await deps.audit.append({
       actor: "-",
       action: "auth.setup",
@@ -112,12 +125,21 @@ export async function completeSetup(
       },
     );
   }
-  const user = await deps.users.add({
-    username: input.username,
-    password: input.password,
-    role: "admin",
-  });
-  await deps.store.db.deleteFrom("unyo_meta").where("key", "=", SETUP_KEY).execute();
+  let user: User;
+  try {
+    user = await deps.users.add({
+      username: input.username,
+      password: input.password,
+      role: "admin",
+    });
+  } catch (error) {
+    // A refused password or name must not use the link up: put the token back.
+    await deps.store.db
+      .insertInto("unyo_meta")
+      .values({ key: SETUP_KEY, value: row.value })
+      .execute();
+    throw error;
+  }
   await deps.audit.append({
     actor: user.username,
     action: "user.create",

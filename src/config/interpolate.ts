@@ -12,6 +12,8 @@ import { type ConfigSource, positionAt } from "./source.ts";
 export function interpolate(
   source: ConfigSource,
   env: Record<string, string | undefined>,
+  /** Filled with substituted text → the reference it came from, to keep values out of messages. */
+  substituted: Map<string, string> = new Map(),
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const walk = (node: unknown, path: PropertyKey[]): void => {
@@ -41,6 +43,7 @@ export function interpolate(
       return;
     }
     node.value = result.text;
+    if (result.text !== original) substituted.set(result.text, original);
     if (node.type === "PLAIN" && WHOLE_REFERENCE.test(original)) {
       const typed: unknown = safeParseScalar(result.text);
       if (typeof typed === "number" || typeof typed === "boolean") node.value = typed;

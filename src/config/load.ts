@@ -54,7 +54,8 @@ export function loadConfigText(
   const { file, env } = options;
   const { source, problems } = parseSource(file, text);
   if (problems.length > 0) return { ok: false, file, problems };
-  problems.push(...interpolate(source, env));
+  const substituted = new Map<string, string>();
+  problems.push(...interpolate(source, env, substituted));
 
   const schema = buildConfigSchema({ baseDir: options.baseDir ?? process.cwd() });
   const data = source.doc.toJS() ?? {};
@@ -64,7 +65,7 @@ export function loadConfigText(
     const reported = new Set(problems.map((p) => p.path));
     for (const issue of result.error.issues) {
       for (const problem of issueToProblems(issue, source, schema, data)) {
-        if (!reported.has(problem.path)) problems.push(problem);
+        if (!reported.has(problem.path)) problems.push(hideSubstituted(problem, substituted));
       }
     }
   }
@@ -73,6 +74,19 @@ export function loadConfigText(
   }
   const revision = createHash("sha256").update(text).digest("hex").slice(0, 12);
   return { ok: true, value: { config: Object.freeze(result.data) as UnyoConfig, revision, file } };
+}
+
+/**
+ * Shows `${VAR}` instead of the value it became: a secret put into the wrong field must not
+ * reach a log, /api/v1/status or the config_revisions table through an error message.
+ */
+function hideSubstituted(problem: ConfigProblem, substituted: Map<string, string>): ConfigProblem {
+  let message = problem.message;
+  for (const [value, reference] of substituted) {
+    if (value.length >= 3 && message.includes(value))
+      message = message.split(value).join(reference);
+  }
+  return message === problem.message ? problem : { ...problem, message };
 }
 
 function issueToProblems(

@@ -178,6 +178,13 @@ checks:
     assert.equal(configOf(text, { HOST: "h", PORT: "7000" }).server.port, 7000);
   });
 
+  test("an error message shows ${VAR}, never the value it held (it may be a secret)", () => {
+    const problems = problemsOf("timezone: ${DB_PASSWORD}\n", { DB_PASSWORD: "hunter2-secret" });
+    assert.equal(problems.length, 1, JSON.stringify(problems));
+    assert.match(problems[0]?.message ?? "", /\$\{DB_PASSWORD\}/);
+    assert.doesNotMatch(JSON.stringify(problems), /hunter2-secret/);
+  });
+
   test("a missing variable is an error naming it, at its position", () => {
     const problems = problemsOf("server:\n  host: ${UNYO_TEST_MISSING_HOST}\n");
     assert.equal(problems.length, 1, JSON.stringify(problems));

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { LoginInput } from "../../auth/auth-service.ts";
-import { parseDuration } from "../../core/duration.ts";
 import { UnyoError } from "../../core/errors.ts";
 import type { Runtime } from "../../runtime.ts";
 import { clearSessionCookies, setSessionCookies } from "../auth-plugin.ts";
@@ -15,6 +14,7 @@ import {
   userIdOf,
   usernameProp,
 } from "../route-helpers.ts";
+import { CLI_TOKEN_LIFETIME, tokenLifetime } from "../token-lifetime.ts";
 
 interface LoginBody {
   username: string;
@@ -53,16 +53,8 @@ export function authRoutes(
     userAgent: request.headers["user-agent"] ?? null,
   });
 
-  /** Logs in; on a throttled failure adds Retry-After so clients know when to try again. */
-  const login = async (request: FastifyRequest, reply: FastifyReply, body: LoginBody) => {
-    try {
-      return await rt.auth.login(loginInput(request, body));
-    } catch (error) {
-      const wait = (error as UnyoError).details as { retryAfterMs?: number } | undefined;
-      if (wait?.retryAfterMs) void reply.header("retry-after", Math.ceil(wait.retryAfterMs / 1000));
-      throw error;
-    }
-  };
+  const login = (request: FastifyRequest, reply: FastifyReply, body: LoginBody) =>
+    withRetryAfter(reply, () => rt.auth.login(loginInput(request, body)));
 
   app.post<{ Body: LoginBody }>(
     "/api/v1/auth/login",
@@ -124,6 +116,8 @@ export function authRoutes(
       },
     },
     async (request, reply) => {
+      // Checked before the log-in, so a bad value costs no attempt and logs no success.
+      const expiresInMs = tokenLifetime(rt, request.body.expires_in, CLI_TOKEN_LIFETIME);
       const { user, restriction } = await login(request, reply, request.body);
       if (restriction === "mfa_enrolment") {
         throw new UnyoError(
@@ -131,7 +125,15 @@ export function authRoutes(
           "Enrol two-factor authentication in the web UI first.",
         );
       }
-      const expiresInMs = parseDuration(request.body.expires_in ?? "30d");
+      if (restriction === "password_change") {
+        throw new UnyoError(
+          "UNYO_E_PASSWORD_EXPIRED",
+          "Your password has expired. Change it first.",
+          {
+            hint: "Log in on the web, or POST /api/v1/auth/password with a session.",
+          },
+        );
+      }
       const { token, record } = await rt.auth.tokens.create({
         name: request.body.name,
         role: user.role,
@@ -226,22 +228,21 @@ export function authRoutes(
       const { userId, username } = userIdOf(request);
       const target = username;
       return audited(rt, request, { action: "user.password_change", target }, async () => {
-        const ok = await rt.auth.users.verifyCredentials(username, request.body.current_password);
-        if (!ok) {
-          rt.auth.throttle.recordFailure(username, request.ip);
-          throw new UnyoError("UNYO_E_LOGIN_FAILED", "The current password is wrong.");
-        }
+        await withRetryAfter(reply, () =>
+          rt.auth.confirmPassword(username, request.body.current_password, request.ip),
+        );
         const user = await rt.auth.users.setPassword(username, request.body.new_password);
         await rt.auth.sessions.revokeAllForUser(userId);
+        const answer = { user: presentUser(user), restriction: rt.auth.restrictionOf(user) };
+        // A cookie caller gets a fresh session; a token caller keeps using its token.
+        if (identityOf(request).kind !== "session") return answer;
         const created = await rt.auth.sessions.create(userId, {
           sourceIp: request.ip,
           userAgent: request.headers["user-agent"] ?? null,
         });
-        if (identityOf(request).kind === "session")
-          setSessionCookies(reply, created, secure(request));
+        setSessionCookies(reply, created, secure(request));
         return {
-          user: presentUser(user),
-          restriction: rt.auth.restrictionOf(user),
+          ...answer,
           csrf_token: created.csrfToken,
           expires_at: iso(created.session.expiresAt),
         };
@@ -344,12 +345,23 @@ function mfaRoutes(app: FastifyInstance, rt: Runtime): void {
             `The ${identity.role} role requires two-factor authentication.`,
           );
         }
-        if (!(await rt.auth.users.verifyCredentials(username, request.body.password))) {
-          throw new UnyoError("UNYO_E_LOGIN_FAILED", "The password is wrong.");
-        }
+        await withRetryAfter(reply, () =>
+          rt.auth.confirmPassword(username, request.body.password, request.ip),
+        );
         await rt.auth.mfa.reset(userId);
       });
       return reply.status(204).send();
     },
   );
+}
+
+/** Runs a password check; on a throttled refusal adds Retry-After so clients know when to retry. */
+async function withRetryAfter<T>(reply: FastifyReply, check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    const wait = (error as UnyoError).details as { retryAfterMs?: number } | undefined;
+    if (wait?.retryAfterMs) void reply.header("retry-after", Math.ceil(wait.retryAfterMs / 1000));
+    throw error;
+  }
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { ROLES, type Role, roleAtLeast } from "../../auth/roles.ts";
 import type { TokenRecord } from "../../auth/tokens.ts";
-import { parseDuration } from "../../core/duration.ts";
 import { UnyoError } from "../../core/errors.ts";
 import type { Runtime } from "../../runtime.ts";
 import { audited, identityOf, iso } from "../route-helpers.ts";
+import { tokenLifetime } from "../token-lifetime.ts";
 
 const tokenSchema = {
   $id: "ApiToken",
@@ -128,7 +128,7 @@ export function tokenRoutes(app: FastifyInstance, rt: Runtime): void {
               },
             );
           }
-          const expiresInMs = expiry(rt, expires_in);
+          const expiresInMs = tokenLifetime(rt, expires_in, undefined, identity.tokenExpiresAt);
           return rt.auth.tokens.create({
             name,
             role,
@@ -177,29 +177,4 @@ export function tokenRoutes(app: FastifyInstance, rt: Runtime): void {
       return record;
     },
   );
-}
-
-/** The requested lifetime, bounded by security.token_max_lifetime when set. */
-function expiry(rt: Runtime, text: string | undefined): number | undefined {
-  const max = rt.config.current.config.security.token_max_lifetime;
-  if (text === undefined || text === "none") {
-    if (max !== undefined) {
-      throw new UnyoError(
-        "UNYO_E_VALIDATION",
-        "Tokens must expire here (security.token_max_lifetime).",
-        {
-          hint: "Set expires_in, e.g. 90d.",
-        },
-      );
-    }
-    return undefined;
-  }
-  const ms = parseDuration(text);
-  if (max !== undefined && ms > max) {
-    throw new UnyoError(
-      "UNYO_E_VALIDATION",
-      "expires_in is longer than security.token_max_lifetime allows.",
-    );
-  }
-  return ms;
 }
