@@ -1,12 +1,29 @@
 import type { Assertion, Literal } from "./assertions.ts";
 
-/** What a probe observed, in the shape assertions look at. */
+/**
+ * What a probe observed, in the shape assertions look at. Every probe fills
+ * `responseTimeMs` and `body` (its main answer); the rest where it has them.
+ *
+ * | probe     | body                                                     | also            |
+ * | --------- | -------------------------------------------------------- | --------------- |
+ * | http      | parsed JSON, or the text                                 | status, headers, certExpiresInMs (https) |
+ * | tcp       | the banner text read, if `read_banner`, else ""          |                 |
+ * | tls       | { subject, issuer, valid_from, valid_to, san, authorized, authorization_error, protocol } | certExpiresInMs |
+ * | dns       | the answers, as strings (A/AAAA/CNAME/NS/PTR/TXT) or objects (MX/SRV/CAA/SOA) | |
+ * | postgres, mysql | the rows of the query, as objects (or [] without a query) |          |
+ * | redis     | the command's reply (PONG without a command)             |                 |
+ * | command   | stdout parsed as JSON when it is JSON, otherwise the text | exitCode, stdout, stderr |
+ */
 export interface Observation {
-  status?: number;
   responseTimeMs: number;
-  headers?: Record<string, string>;
-  /** Parsed JSON when the response was JSON, otherwise the text. */
   body?: unknown;
+  status?: number;
+  headers?: Record<string, string>;
+  /** Milliseconds until the leaf certificate expires (negative when expired). */
+  certExpiresInMs?: number;
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
 }
 
 export interface AssertionFailure {

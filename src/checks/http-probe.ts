@@ -1,15 +1,9 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { Observation } from "./evaluate.ts";
 
-export type ErrorKind =
-  | "dns"
-  | "connect"
-  | "tls"
-  | "timeout"
-  | "http"
-  | "assertion"
-  | "interrupted";
+import type { ErrorKind, ProbeOutcome } from "./probes/types.ts";
+
+export type { ErrorKind, ProbeOutcome };
 
 export interface HttpProbeSpec {
   url: string;
@@ -20,10 +14,6 @@ export interface HttpProbeSpec {
   tlsVerify: boolean;
   timeoutMs: number;
 }
-
-export type ProbeOutcome =
-  | { ok: true; observation: Observation }
-  | { ok: false; kind: ErrorKind; message: string; responseTimeMs: number };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_REDIRECTS = 10;

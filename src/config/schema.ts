@@ -1,23 +1,18 @@
-import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { AssertionSyntaxError, parseAssertion } from "../checks/assertions.ts";
 import { calendarConfigSchema } from "../core/calendar.ts";
 import { durationSchema, sizeSchema } from "../core/duration.ts";
 import { isValidTimeZone } from "../core/time-format.ts";
+import { type SchemaContext, secretSchema } from "./secret.ts";
 import { securitySchema } from "./security-schema.ts";
+
+export type { SchemaContext };
 
 /**
  * The schema of unyo.yaml: every section Unyo supports, strict everywhere (an unknown key
  * is an error, never ignored). Built per file because secret file references resolve
  * relative to the config file's folder.
  */
-export interface SchemaContext {
-  /** Folder of the config file; relative paths in it resolve from here. */
-  baseDir: string;
-  /** When false, `{ file: … }` secrets are not read (for `unyo schema`). */
-  readSecrets?: boolean;
-}
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const idSchema = z
@@ -35,31 +30,6 @@ const timezoneSchema = z
       `"${String(iss.input)}" is not an IANA time zone: expected e.g. Asia/Tokyo or UTC`,
   })
   .meta({ description: "IANA time zone", examples: ["Asia/Tokyo", "UTC"] });
-
-/** A string that may instead be read from a file: `{ file: /run/secrets/x }`. */
-function secretSchema(ctx: SchemaContext) {
-  return z
-    .union([z.string(), z.strictObject({ file: z.string().min(1) })], {
-      error: "expected a string or { file: /path/to/secret }",
-    })
-    .transform((value, t) => {
-      if (typeof value === "string") return value;
-      if (ctx.readSecrets === false) return "";
-      const path = isAbsolute(value.file) ? value.file : resolve(ctx.baseDir, value.file);
-      try {
-        // Secret files conventionally end with a newline that is not part of the secret.
-        return readFileSync(path, "utf8").replace(/\r?\n$/, "");
-      } catch (error) {
-        t.issues.push({
-          code: "custom",
-          input: value,
-          message: `cannot read secret file ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-        });
-        return z.NEVER;
-      }
-    })
-    .meta({ description: "A value, or { file: path } to read it from a secret file" });
-}
 
 const serverSchema = z
   .strictObject({
