@@ -4,7 +4,13 @@
  *   status == 200                 status in [200, 204]
  *   body.status == "healthy"      body.items[0].id != null
  *   body contains "ok"            header.content-type matches "json"
- *   response_time < 500ms
+ *   response_time < 500ms         cert_expires_in > 30d
+ *   exit_code == 0                json.RunningCount == json.DesiredCount
+ *   rows[0].n == 0                reply == "PONG"          answers contains "192.0.2.10"
+ *
+ * `json`, `rows`, `reply`, `answers` and `result` are other names for `body` that read
+ * better for commands, queries, redis and DNS. The value on the right may be another
+ * subject, so two fields of one answer can be compared.
  *
  * Parsed once at config load (errors carry the column), evaluated for every result.
  */
@@ -12,17 +18,28 @@
 export type Operator = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "contains" | "matches";
 export type Literal = string | number | boolean | null | Literal[];
 
+/** Names that all mean "the probe's main answer" (Observation.body). */
+export const BODY_ROOTS = ["body", "json", "rows", "reply", "answers", "result"] as const;
+export type BodyRoot = (typeof BODY_ROOTS)[number];
+
 export type Subject =
   | { kind: "status" }
   | { kind: "response_time" }
-  | { kind: "body"; path: (string | number)[] }
+  | { kind: "cert_expires_in" }
+  | { kind: "exit_code" }
+  | { kind: "stdout" }
+  | { kind: "stderr" }
+  | { kind: "body"; root: BodyRoot; path: (string | number)[] }
   | { kind: "header"; name: string };
 
 export interface Assertion {
   source: string;
   subject: Subject;
   operator: Operator;
+  /** The literal compared with; null when `ref` is set. */
   value: Literal;
+  /** Another subject to compare with: `json.RunningCount == json.DesiredCount`. */
+  ref?: Subject;
   /** For `matches`: compiled once. */
   pattern?: RegExp;
 }
@@ -37,7 +54,19 @@ export class AssertionSyntaxError extends Error {
 }
 
 const OPERATORS: Operator[] = ["==", "!=", "<=", ">=", "<", ">", "in", "contains", "matches"];
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+/** Subjects measured in milliseconds: compared with durations such as 500ms or 30d. */
+export const DURATION_SUBJECTS: ReadonlySet<Subject["kind"]> = new Set([
+  "response_time",
+  "cert_expires_in",
+]);
 const EXPECTED_FORM =
   'expected `<subject> <operator> <value>`, e.g. `status == 200`, `body.status == "healthy"`, `response_time < 500ms`';
 
@@ -56,18 +85,52 @@ export function parseAssertion(source: string): Assertion {
   p.pos += operator.length;
   p.skipSpace();
   const valueStart = p.pos;
-  const value = parseLiteral(p);
+  const ref = startsSubject(p) ? parseSubject(p) : undefined;
+  const value = ref ? null : parseLiteral(p);
   p.skipSpace();
   if (!p.done()) {
     throw new AssertionSyntaxError(`unexpected text "${p.rest()}" at column ${p.pos + 1}`, p.pos);
   }
-  const assertion: Assertion = { source, subject, operator, value };
+  const assertion: Assertion = { source, subject, operator, value, ...(ref ? { ref } : {}) };
   checkTypes(assertion, valueStart);
+  if (subject.kind === "cert_expires_in" && /^-?\d+(\.\d+)?\s*$/.test(source.slice(valueStart))) {
+    // A bare number would be milliseconds; "30" almost certainly meant days.
+    throw new AssertionSyntaxError(
+      "cert_expires_in is compared with a duration such as 30d",
+      valueStart,
+    );
+  }
   return assertion;
+}
+
+const SUBJECT_WORDS: ReadonlySet<string> = new Set([
+  "status",
+  "response_time",
+  "cert_expires_in",
+  "exit_code",
+  "stdout",
+  "stderr",
+  "header",
+  ...BODY_ROOTS,
+]);
+
+/** Whether the value position holds a subject rather than a literal. */
+function startsSubject(p: Cursor): boolean {
+  const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(p.rest())?.[0];
+  return word !== undefined && SUBJECT_WORDS.has(word);
 }
 
 function checkTypes(a: Assertion, at: number): void {
   const { operator, value, subject } = a;
+  if (a.ref) {
+    if (operator === "in" || operator === "matches" || operator === "contains") {
+      throw new AssertionSyntaxError(
+        `\`${operator}\` needs a literal value, not another subject`,
+        at,
+      );
+    }
+    return;
+  }
   if (operator === "in" && !Array.isArray(value)) {
     throw new AssertionSyntaxError("`in` needs a list, e.g. `status in [200, 204]`", at);
   }
@@ -90,23 +153,34 @@ function checkTypes(a: Assertion, at: number): void {
       throw new AssertionSyntaxError(`invalid regular expression: ${(error as Error).message}`, at);
     }
   }
-  if (subject.kind === "response_time" && typeof value !== "number") {
-    throw new AssertionSyntaxError("response_time is compared with a duration such as 500ms", at);
+  if (DURATION_SUBJECTS.has(subject.kind) && typeof value !== "number") {
+    throw new AssertionSyntaxError(
+      `${subject.kind} is compared with a duration such as ${subject.kind === "response_time" ? "500ms" : "30d"}`,
+      at,
+    );
   }
 }
 
 function parseSubject(p: Cursor): Subject {
   const start = p.pos;
   const word = p.match(/^[A-Za-z_][A-Za-z0-9_]*/);
-  if (word === "status") return { kind: "status" };
-  if (word === "response_time") return { kind: "response_time" };
+  if (
+    word === "status" ||
+    word === "response_time" ||
+    word === "cert_expires_in" ||
+    word === "exit_code" ||
+    word === "stdout" ||
+    word === "stderr"
+  ) {
+    return { kind: word };
+  }
   if (word === "header" && p.peek() === ".") {
     p.pos++;
     const name = p.match(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+/);
     if (!name) throw new AssertionSyntaxError("expected a header name after `header.`", p.pos);
     return { kind: "header", name: name.toLowerCase() };
   }
-  if (word === "body") {
+  if ((BODY_ROOTS as readonly string[]).includes(word ?? "")) {
     const path: (string | number)[] = [];
     for (;;) {
       if (p.peek() === ".") {
@@ -124,10 +198,10 @@ function parseSubject(p: Cursor): Subject {
         path.push(Number(index));
       } else break;
     }
-    return { kind: "body", path };
+    return { kind: "body", root: word as BodyRoot, path };
   }
   throw new AssertionSyntaxError(
-    `unknown subject "${word ?? p.rest()}" at column ${start + 1}: expected status, response_time, body, body.<path> or header.<name>`,
+    `unknown subject "${word ?? p.rest()}" at column ${start + 1}: expected status, response_time, header.<name>, body[.<path>] (or json, rows, reply, answers, result), cert_expires_in, exit_code, stdout or stderr`,
     start,
   );
 }
@@ -156,7 +230,7 @@ function parseLiteral(p: Cursor): Literal {
   if (c === '"' || c === "'") return parseString(p, c);
   const number = p.match(/^-?\d+(\.\d+)?/);
   if (number !== undefined) {
-    const unit = p.match(/^(ms|s|m|h)\b/);
+    const unit = p.match(/^(ms|s|m|h|d|w)\b/);
     return unit ? Number(number) * (DURATION_UNITS[unit] ?? 1) : Number(number);
   }
   const start = p.pos;
@@ -166,7 +240,7 @@ function parseLiteral(p: Cursor): Literal {
   if (word === "null") return null;
   // Point at the start of the bad value, not past the word just read.
   throw new AssertionSyntaxError(
-    `expected a value (number, duration, "string", true, false, null or [list]) at column ${start + 1}`,
+    `expected a value (number, duration, "string", true, false, null or [list]) or a subject at column ${start + 1}${word ? `; text must be quoted: "${word}"` : ""}`,
     start,
   );
 }

@@ -1,4 +1,5 @@
-import type { Assertion, Literal } from "./assertions.ts";
+import { formatDuration } from "../core/duration.ts";
+import { type Assertion, DURATION_SUBJECTS, type Literal, type Subject } from "./assertions.ts";
 
 /**
  * What a probe observed, in the shape assertions look at. Every probe fills
@@ -33,50 +34,70 @@ export interface AssertionFailure {
 }
 
 export function evaluate(assertion: Assertion, obs: Observation): AssertionFailure | undefined {
-  const { subject, operator, value } = assertion;
-  let actual: unknown;
-  let label: string;
-  switch (subject.kind) {
-    case "status":
-      actual = obs.status;
-      label = "status";
-      break;
-    case "response_time":
-      actual = obs.responseTimeMs;
-      label = "response_time";
-      break;
-    case "header":
-      actual = obs.headers?.[subject.name];
-      label = `header.${subject.name}`;
-      break;
-    case "body":
-      actual = dig(obs.body, subject.path);
-      label = `body${subject.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("")}`;
-      break;
-  }
-  if (holds(operator, actual, value, assertion.pattern)) return undefined;
-  const unit = subject.kind === "response_time" ? "ms" : "";
-  const expected = `${operator === "==" ? "" : `${operator} `}${show(value)}${unit}`;
+  const { subject, operator } = assertion;
+  const actual = observe(subject, obs);
+  const expected: unknown = assertion.ref ? observe(assertion.ref, obs) : assertion.value;
+  if (holds(operator, actual, expected, assertion.pattern)) return undefined;
+  const isDuration = DURATION_SUBJECTS.has(subject.kind);
+  const shown = (v: unknown) => (isDuration && typeof v === "number" ? formatMs(v) : show(v));
+  const op = operator === "==" ? "" : `${operator} `;
+  const want = assertion.ref ? `${labelOf(assertion.ref)} (${shown(expected)})` : shown(expected);
   return {
     assertion: assertion.source,
-    message: `${label}: expected ${expected}, got ${show(actual)}${unit && typeof actual === "number" ? unit : ""}`,
+    message: `${labelOf(subject)}: expected ${op}${want}, got ${shown(actual)}`,
   };
 }
 
-function holds(op: string, actual: unknown, expected: Literal, pattern?: RegExp): boolean {
+/** The value a subject names in an observation (undefined when the probe has none). */
+export function observe(subject: Subject, obs: Observation): unknown {
+  switch (subject.kind) {
+    case "status":
+      return obs.status;
+    case "response_time":
+      return obs.responseTimeMs;
+    case "cert_expires_in":
+      return obs.certExpiresInMs;
+    case "exit_code":
+      return obs.exitCode;
+    case "stdout":
+      return obs.stdout;
+    case "stderr":
+      return obs.stderr;
+    case "header":
+      return obs.headers?.[subject.name];
+    case "body":
+      return dig(obs.body, subject.path);
+  }
+}
+
+export function labelOf(subject: Subject): string {
+  if (subject.kind === "header") return `header.${subject.name}`;
+  if (subject.kind !== "body") return subject.kind;
+  return `${subject.root}${subject.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("")}`;
+}
+
+/** 450 → "450ms", 2_592_000_000 → "30d", negative → "-2d 3h". */
+function formatMs(ms: number): string {
+  if (Math.abs(ms) < 1000) return `${Math.round(ms)}ms`;
+  // Whole hours for days-long spans (certificates), whole seconds otherwise.
+  const step = Math.abs(ms) >= 86_400_000 ? 3_600_000 : 1000;
+  return formatDuration(Math.round(ms / step) * step);
+}
+
+function holds(op: string, actual: unknown, expected: unknown, pattern?: RegExp): boolean {
   switch (op) {
     case "==":
       return equal(actual, expected);
     case "!=":
       return !equal(actual, expected);
     case "<":
-      return typeof actual === "number" && actual < (expected as number);
+      return typeof actual === "number" && typeof expected === "number" && actual < expected;
     case "<=":
-      return typeof actual === "number" && actual <= (expected as number);
+      return typeof actual === "number" && typeof expected === "number" && actual <= expected;
     case ">":
-      return typeof actual === "number" && actual > (expected as number);
+      return typeof actual === "number" && typeof expected === "number" && actual > expected;
     case ">=":
-      return typeof actual === "number" && actual >= (expected as number);
+      return typeof actual === "number" && typeof expected === "number" && actual >= expected;
     case "in":
       return (expected as Literal[]).some((item) => equal(actual, item));
     case "contains":
@@ -93,7 +114,7 @@ function holds(op: string, actual: unknown, expected: Literal, pattern?: RegExp)
   }
 }
 
-function equal(actual: unknown, expected: Literal): boolean {
+function equal(actual: unknown, expected: unknown): boolean {
   if (Array.isArray(expected)) {
     return (
       Array.isArray(actual) &&
@@ -101,7 +122,7 @@ function equal(actual: unknown, expected: Literal): boolean {
       expected.every((e, i) => equal(actual[i], e))
     );
   }
-  if (actual === undefined) return expected === null;
+  if (actual === undefined) return expected === null || expected === undefined;
   return actual === expected;
 }
 

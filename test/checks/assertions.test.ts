@@ -57,21 +57,25 @@ describe("parseAssertion: the forms in the header", () => {
 
   test('body.status == "healthy" and body.items[0].id != null', () => {
     assert.deepEqual(parts('body.status == "healthy"'), {
-      subject: { kind: "body", path: ["status"] },
+      subject: { kind: "body", root: "body", path: ["status"] },
       operator: "==",
       value: "healthy",
     });
     assert.deepEqual(parts("body.items[0].id != null"), {
-      subject: { kind: "body", path: ["items", 0, "id"] },
+      subject: { kind: "body", root: "body", path: ["items", 0, "id"] },
       operator: "!=",
       value: null,
     });
-    assert.deepEqual(parts("body[12][3] == 1").subject, { kind: "body", path: [12, 3] });
+    assert.deepEqual(parts("body[12][3] == 1").subject, {
+      kind: "body",
+      root: "body",
+      path: [12, 3],
+    });
   });
 
   test('body contains "ok"', () => {
     assert.deepEqual(parts('body contains "ok"'), {
-      subject: { kind: "body", path: [] },
+      subject: { kind: "body", root: "body", path: [] },
       operator: "contains",
       value: "ok",
     });
@@ -305,7 +309,7 @@ describe("evaluate", () => {
   test("response_time carries its unit on both sides", () => {
     assert.equal(run("response_time < 100ms"), "response_time: expected < 100ms, got 120ms");
     assert.equal(run("response_time <= 1s"), undefined);
-    assert.equal(run("response_time > 1s"), "response_time: expected > 1000ms, got 120ms");
+    assert.equal(run("response_time > 1s"), "response_time: expected > 1s, got 120ms");
   });
 
   test("contains on strings, arrays, objects and other values", () => {
@@ -328,5 +332,48 @@ describe("evaluate", () => {
     const long = "x".repeat(500);
     const message = check('body == "y"', { body: long });
     assert.equal(message, `body: expected "y", got "${"x".repeat(200)}…"`);
+  });
+});
+
+describe("subjects of the other probes, and comparing two subjects", () => {
+  const fails = (text: string, obs: Observation) => evaluate(parseAssertion(text), obs)?.message;
+
+  test("seed 004: json.RunningCount == json.DesiredCount compares two fields", () => {
+    const obs: Observation = {
+      responseTimeMs: 5,
+      exitCode: 0,
+      body: { RunningCount: 1, DesiredCount: 2 },
+    };
+    assert.equal(
+      fails("json.RunningCount == json.DesiredCount", obs),
+      "json.RunningCount: expected json.DesiredCount (2), got 1",
+    );
+    assert.equal(fails("json.RunningCount >= 1", obs), undefined);
+    assert.equal(fails("exit_code == 0", obs), undefined);
+    assert.equal(fails("exit_code != 0", obs), "exit_code: expected != 0, got 0");
+  });
+
+  test("cert_expires_in takes days and reports in days and hours", () => {
+    const obs: Observation = { responseTimeMs: 5, certExpiresInMs: 12 * 86_400_000 + 3_600_000 };
+    assert.equal(fails("cert_expires_in > 30d", obs), "cert_expires_in: expected > 30d, got 12d1h");
+    assert.equal(fails("cert_expires_in > 1w", obs), undefined);
+    assert.throws(() => parseAssertion("cert_expires_in > 30"), /duration such as 30d/);
+  });
+
+  test("rows, reply and answers name the body; stdout and stderr are text", () => {
+    const obs: Observation = { responseTimeMs: 1, body: [{ n: 0 }], stdout: "ok\n", stderr: "" };
+    assert.equal(fails("rows[0].n == 0", obs), undefined);
+    assert.equal(fails("rows[0].n > 0", obs), "rows[0].n: expected > 0, got 0");
+    assert.equal(fails('stdout contains "ok"', obs), undefined);
+    assert.equal(fails('reply == "PONG"', { responseTimeMs: 1, body: "PONG" }), undefined);
+    assert.equal(
+      fails('answers contains "192.0.2.1"', { responseTimeMs: 1, body: ["192.0.2.1"] }),
+      undefined,
+    );
+  });
+
+  test("an unquoted word is not taken for a subject, and refs refuse in/matches", () => {
+    assert.throws(() => parseAssertion("body.status == healthy"), /text must be quoted: "healthy"/);
+    assert.throws(() => parseAssertion("status in body.codes"), /needs a literal value/);
   });
 });
