@@ -3,6 +3,8 @@ import { buildApp } from "./api/app.ts";
 import { AuditLog } from "./audit/audit-log.ts";
 import { AuthService } from "./auth/auth-service.ts";
 import { ensureFirstAdmin, type FirstAdminOutcome } from "./auth/first-admin.ts";
+import { CheckHistory } from "./checks/history/history.ts";
+import { HistoryReader } from "./checks/history/history-reader.ts";
 import { CheckRepository } from "./checks/repository.ts";
 import { CheckService } from "./checks/service.ts";
 import type { Env, LoadedConfig } from "./config/load.ts";
@@ -58,10 +60,13 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
   const metrics = createMetrics(VERSION);
   const bus = new EventBus((error) => log.error({ error }, "event listener failed"));
   const checkRepository = new CheckRepository(store.db);
+  const history = new CheckHistory(store.db, clock, log, historyOptions(options.loaded));
+  const historyReader = new HistoryReader(store.db, clock, history);
   const audit = new AuditLog(store.db, clock);
   let baseUrl = "http://127.0.0.1";
   const checks = new CheckService({
     repository: checkRepository,
+    history,
     clock,
     log,
     metrics,
@@ -76,7 +81,8 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     log,
     apply: async (next, previous) => {
       setLogLevel(log, options.logLevelOverride ?? next.config.server.log_level);
-      checks.apply(next.config.checks);
+      history.opts = historyOptions(next);
+      await checks.apply(next.config.checks);
       bus.emit("config.applied", { revision: next.revision, at: clock.now() });
       return RESTART_KEYS.filter((key) => changed(key, next, previous));
     },
@@ -137,6 +143,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     config,
     checks,
     checkRepository,
+    history: historyReader,
     auth,
     shuttingDown: false,
   };
@@ -195,4 +202,14 @@ function changed(key: (typeof RESTART_KEYS)[number], a: LoadedConfig, b: LoadedC
       .split(".")
       .reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], c.config);
   return JSON.stringify(pick(a)) !== JSON.stringify(pick(b));
+}
+
+function historyOptions(loaded: LoadedConfig) {
+  const h = loaded.config.history;
+  return {
+    flushIntervalMs: h.flush_interval,
+    rawRetentionMs: h.raw,
+    hourlyRetentionMs: h.hourly,
+    dailyRetentionMs: h.daily,
+  };
 }

@@ -1,4 +1,5 @@
 import type { AuthService } from "./auth/auth-service.ts";
+import type { HistoryReader } from "./checks/history/history-reader.ts";
 import type { CheckRepository } from "./checks/repository.ts";
 import type { CheckService } from "./checks/service.ts";
 import type { ConfigReloader } from "./config/reloader.ts";
@@ -20,6 +21,8 @@ export interface Runtime {
   config: ConfigReloader;
   checks: CheckService;
   checkRepository: CheckRepository;
+  /** Results, uptime and latency of checks, from the batched history. */
+  history: HistoryReader;
   /** Users, sessions, tokens, MFA and the audit log. */
   auth: AuthService;
   /** True once shutdown began: health answers 503 so load balancers drain us. */

@@ -12,6 +12,7 @@ import { errorBodySchema, installErrorHandling } from "./errors.ts";
 import { userSchema } from "./route-helpers.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { checkActionRoutes } from "./routes/check-actions.ts";
 import { checkRoutes } from "./routes/checks.ts";
 import { setupRoutes } from "./routes/setup.ts";
 import { systemRoutes } from "./routes/system.ts";
@@ -136,6 +137,7 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
 
   systemRoutes(app, rt);
   checkRoutes(app, rt);
+  checkActionRoutes(app, rt);
   authRoutes(app, rt, secure);
   setupRoutes(app, rt, secure);
   userRoutes(app, rt);

@@ -1,7 +1,8 @@
 import type { CheckConfig } from "../config/schema.ts";
 import type { Assertion } from "./assertions.ts";
 import { type AssertionFailure, evaluate } from "./evaluate.ts";
-import { type ErrorKind, probeHttp } from "./http-probe.ts";
+import { runProbe } from "./probes/index.ts";
+import type { ErrorKind } from "./probes/types.ts";
 
 export interface CheckRunResult {
   ok: boolean;
@@ -11,30 +12,61 @@ export interface CheckRunResult {
   errorKind: ErrorKind | null;
   message: string | null;
   failures: AssertionFailure[];
+  /** Attempts made: 1 + the retries used. */
+  attempts: number;
 }
 
-/** Runs one check once: probe, then every assertion (parsed at load), reporting each failed one. */
+export interface RunOptions {
+  baseUrl: string;
+  signal: AbortSignal;
+  /** Waits between retries; injectable so tests need not sleep. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Runs one check once: probe, then every assertion (parsed at load), reporting each failed
+ * one. A failed attempt is retried up to `retries` times after `retry_delay`; the last
+ * attempt is the result. Shutdown is never retried.
+ */
 export async function runCheck(
   check: CheckConfig,
   assertions: readonly Assertion[],
-  options: { baseUrl: string; signal: AbortSignal },
+  options: RunOptions,
 ): Promise<CheckRunResult> {
-  const url = check.http.url.startsWith("/")
-    ? new URL(check.http.url, options.baseUrl).href
-    : check.http.url;
-  const outcome = await probeHttp(
-    {
-      url,
-      method: check.http.method,
-      headers: check.http.headers,
-      body: check.http.body,
-      followRedirects: check.http.follow_redirects,
-      tlsVerify: check.http.tls_verify,
-      // A run must end before the next slot of the same check.
-      timeoutMs: Math.min(check.timeout, check.every),
-    },
-    options.signal,
+  const sleep = options.sleep ?? abortableSleep;
+  let result: CheckRunResult | undefined;
+  for (let attempt = 1; attempt <= check.retries + 1; attempt++) {
+    if (attempt > 1) {
+      await sleep(check.retry_delay, options.signal);
+      if (options.signal.aborted) break;
+    }
+    result = { ...(await attemptOnce(check, assertions, options)), attempts: attempt };
+    if (result.ok || result.degraded || result.errorKind === "interrupted") break;
+  }
+  return (
+    result ?? {
+      ok: false,
+      degraded: false,
+      durationMs: 0,
+      errorKind: "interrupted",
+      message: "interrupted by shutdown",
+      failures: [],
+      attempts: 0,
+    }
   );
+}
+
+async function attemptOnce(
+  check: CheckConfig,
+  assertions: readonly Assertion[],
+  options: RunOptions,
+): Promise<Omit<CheckRunResult, "attempts">> {
+  const outcome = await runProbe(check, {
+    signal: options.signal,
+    // An attempt must end before the next slot of the same check.
+    timeoutMs: Math.min(check.timeout, check.every),
+    baseUrl: options.baseUrl,
+  });
   if (!outcome.ok) {
     return {
       ok: false,
@@ -63,4 +95,16 @@ export async function runCheck(
     message: ok ? null : failures.map((f) => f.message).join("; "),
     failures,
   };
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
 }

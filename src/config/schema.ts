@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { AssertionSyntaxError, parseAssertion } from "../checks/assertions.ts";
 import { calendarConfigSchema } from "../core/calendar.ts";
 import { durationSchema, sizeSchema } from "../core/duration.ts";
 import { isValidTimeZone } from "../core/time-format.ts";
+import { checkSchema, idSchema } from "./check-schema.ts";
+import { historySchema } from "./history-schema.ts";
 import { type SchemaContext, secretSchema } from "./secret.ts";
 import { securitySchema } from "./security-schema.ts";
 
@@ -13,13 +14,6 @@ export type { SchemaContext };
  * is an error, never ignored). Built per file because secret file references resolve
  * relative to the config file's folder.
  */
-
-const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const idSchema = z
-  .string({ error: "expected an id: lower-case letters, digits, - and _, e.g. api-health" })
-  .regex(ID_PATTERN, {
-    error: "expected an id: lower-case letters, digits, - and _ (at most 64), e.g. api-health",
-  });
 
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
 
@@ -88,60 +82,6 @@ function storageSchema(ctx: SchemaContext) {
     .prefault({});
 }
 
-const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-
-const assertionSchema = z.string().superRefine((text, t) => {
-  try {
-    parseAssertion(text);
-  } catch (error) {
-    if (!(error instanceof AssertionSyntaxError)) throw error;
-    t.addIssue({ code: "custom", message: `${error.message} in "${text}"` });
-  }
-});
-
-const httpProbeSchema = z.strictObject({
-  url: z
-    .string()
-    .refine((u) => u.startsWith("/") || (/^https?:\/\/[^\s/]+/.test(u) && URL.canParse(u)), {
-      error: "expected an http(s) URL, or a path such as /api/health for Unyo itself",
-    }),
-  method: z
-    .enum(HTTP_METHODS, { error: `expected one of ${HTTP_METHODS.join(", ")}` })
-    .default("GET"),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
-  follow_redirects: z.boolean().default(true),
-  tls_verify: z.boolean().default(true),
-});
-
-const checkSchema = z.strictObject({
-  id: idSchema.meta({ description: "Stable id of the check, used in the API, metrics and logs" }),
-  name: z.string().optional().meta({ description: "Name shown to people, e.g. APIヘルスチェック" }),
-  http: httpProbeSchema,
-  every: durationSchema
-    .prefault("1m")
-    .refine((ms) => ms >= 100, { error: "every must be at least 100ms" })
-    .meta({ description: "How often the check runs (fixed rate)" }),
-  timeout: durationSchema
-    .prefault("10s")
-    .meta({ description: "Deadline of one run; never longer than `every`" }),
-  expect: z
-    .array(assertionSchema)
-    .default(["status < 400"])
-    .meta({
-      description: "Assertions that must all hold; see docs/checks.md",
-      examples: [["status == 200", 'body.status == "healthy"', "response_time < 500ms"]],
-    }),
-  paused: z
-    .boolean()
-    .default(false)
-    .meta({ description: "Keep the check configured but do not run it" }),
-  labels: z
-    .record(z.string(), z.string())
-    .default({})
-    .meta({ description: "Labels such as service or environment, for routing and grouping" }),
-});
-
 export function buildConfigSchema(ctx: SchemaContext) {
   return z
     .strictObject({
@@ -149,7 +89,8 @@ export function buildConfigSchema(ctx: SchemaContext) {
       server: serverSchema,
       storage: storageSchema(ctx),
       calendars: z.record(idSchema, calendarConfigSchema).default({}),
-      checks: z.array(checkSchema).default([]),
+      checks: z.array(checkSchema(ctx)).default([]),
+      history: historySchema,
       security: securitySchema,
     })
     .superRefine((config, t) => {

@@ -65,6 +65,9 @@ export const securitySchema = z
       .boolean({ error: "expected true or false" })
       .default(false)
       .meta({ description: "Serve /metrics without authentication (for a Prometheus scraper)" }),
+    public_badges: z.boolean({ error: "expected true or false" }).default(false).meta({
+      description: "Serve check status badges (SVG) without authentication, e.g. for a README",
+    }),
     audit_retention: positiveDuration("365d")
       .prefault("365d")
       .meta({ description: "Audit log rows older than this are pruned (seed 001: 1 year)" }),

@@ -3,7 +3,7 @@
  * state, the config was reloaded); others subscribe (alerting, the UI stream) without the
  * publisher knowing them. Listener errors are reported, never thrown into the publisher.
  */
-export type CheckState = "pending" | "up" | "down" | "degraded" | "paused" | "maintenance";
+export type CheckState = "pending" | "up" | "down" | "degraded" | "late" | "paused" | "maintenance";
 
 export interface UnyoEvents {
   "check.result": {

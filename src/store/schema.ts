@@ -55,21 +55,55 @@ export interface CheckStateTable {
   consecutive_failures: Generated<number>;
   /** The persisted next-due time the scheduler resumes from after a restart. */
   next_due_at: EpochMs | null;
+  /** Successes in a row while recovering (success_threshold). */
+  consecutive_successes: Generated<number>;
+  /** Who paused the check at run time (`unyo checks pause`), or null. */
+  paused_by: string | null;
+  paused_at: EpochMs | null;
   updated_at: EpochMs;
 }
 
 /** Raw result of each check run. (Retention and rollups come with the checks capability.) */
-export interface CheckResultsTable {
+/** Raw results of one check in one hour, packed (src/checks/history/sample-codec.ts). */
+export interface CheckSamplesTable {
+  /** Start of the hour, epoch ms. */
+  hour: EpochMs;
+  check_id: string;
+  count: number;
+  failures: number;
+  data: Uint8Array;
+}
+
+/** Hourly ("h") and daily ("d") aggregates of a check's results. */
+export interface CheckRollupsTable {
+  resolution: "h" | "d";
+  bucket: EpochMs;
+  check_id: string;
+  count: number;
+  failures: number;
+  degraded: number;
+  sum_ms: number;
+  max_ms: number;
+  /** Latency histogram, mergeable (src/checks/history/histogram.ts). */
+  histogram: Uint8Array;
+}
+
+/** The message of each failed result (successes have none). */
+export interface CheckFailuresTable {
   id: Generated<number>;
   check_id: string;
-  started_at: EpochMs;
-  duration_ms: number;
-  ok: IntBool;
-  /**
-   * Why a failed run failed: dns, connect, tls, timeout, http, assertion, interrupted.
-   * Plain string here: the probes own that vocabulary (checks/http-probe.ts), not the store.
-   */
-  error_kind: string | null;
+  at: EpochMs;
+  kind: string;
+  message: string;
+}
+
+/** Every state transition of a check. */
+export interface CheckEventsTable {
+  id: Generated<number>;
+  check_id: string;
+  at: EpochMs;
+  from_state: string;
+  to_state: string;
   message: string | null;
 }
 
@@ -167,7 +201,10 @@ export interface Database {
   unyo_meta: UnyoMetaTable;
   config_revisions: ConfigRevisionsTable;
   check_state: CheckStateTable;
-  check_results: CheckResultsTable;
+  check_samples: CheckSamplesTable;
+  check_rollups: CheckRollupsTable;
+  check_failures: CheckFailuresTable;
+  check_events: CheckEventsTable;
   audit_log: AuditLogTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;

@@ -16,7 +16,7 @@ checks:
  * The least role of every route. A route added without an entry here fails the walk below,
  * so a new public route is always a decision someone made in this file.
  */
-const EXPECTED: Record<string, "public" | "viewer" | "admin"> = {
+const EXPECTED: Record<string, "public" | "viewer" | "operator" | "admin"> = {
   "GET /api/health": "public",
   "GET /setup": "public",
   "POST /api/v1/setup": "public",
@@ -27,6 +27,13 @@ const EXPECTED: Record<string, "public" | "viewer" | "admin"> = {
   "GET /api/v1/errors": "viewer",
   "GET /api/v1/checks": "viewer",
   "GET /api/v1/checks/:id": "viewer",
+  "GET /api/v1/checks/:id/results": "viewer",
+  "GET /api/v1/checks/:id/uptime": "viewer",
+  "GET /api/v1/checks/:id/events": "viewer",
+  "GET /api/v1/checks/:id/badge.svg": "viewer",
+  "POST /api/v1/checks/:id/pause": "operator",
+  "POST /api/v1/checks/:id/resume": "operator",
+  "POST /api/v1/checks/:id/run": "operator",
   "POST /api/v1/auth/logout": "viewer",
   "GET /api/v1/auth/me": "viewer",
   "POST /api/v1/auth/password": "viewer",
@@ -128,8 +135,10 @@ describe("every route is authenticated unless declared public", () => {
     }
   });
 
-  test("a viewer token gets 403 UNYO_E_FORBIDDEN with details.required on admin routes", async () => {
-    const adminRoutes = routes(t).filter((r) => EXPECTED[r.key] === "admin");
+  test("a viewer token gets 403 UNYO_E_FORBIDDEN with details.required above viewer", async () => {
+    const adminRoutes = routes(t).filter(
+      (r) => EXPECTED[r.key] === "admin" || EXPECTED[r.key] === "operator",
+    );
     assert.ok(adminRoutes.length >= 8);
     for (const route of adminRoutes) {
       const res = await asToken(t, viewerToken, {
@@ -140,7 +149,7 @@ describe("every route is authenticated unless declared public", () => {
       assert.equal(res.statusCode, 403, `${route.key}: ${res.body}`);
       const error = res.json().error;
       assert.equal(error.code, "UNYO_E_FORBIDDEN");
-      assert.equal(error.details.required, "admin");
+      assert.equal(error.details.required, EXPECTED[route.key]);
       assert.equal(error.details.role, "viewer");
     }
     // Refused changes are audited; refused reads are not (they would flood the log).

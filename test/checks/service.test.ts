@@ -3,6 +3,8 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
+import { CheckHistory } from "../../src/checks/history/history.ts";
+import { HistoryReader } from "../../src/checks/history/history-reader.ts";
 import { CheckRepository } from "../../src/checks/repository.ts";
 import { CheckService } from "../../src/checks/service.ts";
 import { loadConfigText } from "../../src/config/load.ts";
@@ -87,16 +89,28 @@ function harness(store: Store) {
   bus.on("check.result", (r) => results.push(r));
   const repository = new CheckRepository(store.db);
   const metrics = createMetrics("test");
+  const log = createLogger({
+    level: "debug",
+    destination: { write: (s: string) => lines.push(s) },
+  });
+  const history = new CheckHistory(store.db, systemClock, log, {
+    flushIntervalMs: 60_000,
+    rawRetentionMs: 7 * 86_400_000,
+    hourlyRetentionMs: 90 * 86_400_000,
+    dailyRetentionMs: 400 * 86_400_000,
+  });
+  const reader = new HistoryReader(store.db, systemClock, history);
   const make = () =>
     new CheckService({
       repository,
+      history,
       clock: systemClock,
-      log: createLogger({ level: "debug", destination: { write: (s: string) => lines.push(s) } }),
+      log,
       metrics,
       bus,
       baseUrl: () => "http://127.0.0.1:1",
     });
-  return { lines, bus, transitions, results, repository, metrics, make };
+  return { lines, bus, transitions, results, repository, reader, metrics, make };
 }
 
 forEachStore("CheckService", (stores) => {
@@ -120,7 +134,7 @@ forEachStore("CheckService", (stores) => {
     try {
       const up = nextEvent(h.bus, "check.transition", (t) => t.to === "up");
       await service.start([check]);
-      assert.equal(service.get("api")?.state, undefined, "no state before the first run");
+      assert.equal(service.get("api")?.state.state, "pending", "pending before the first run");
       const wentUp = await up;
       assert.equal(wentUp.checkId, "api");
       assert.equal(wentUp.from, "pending");
@@ -150,14 +164,25 @@ forEachStore("CheckService", (stores) => {
     assert.equal(state?.since, h.transitions[2]?.at);
 
     const stored = (await h.repository.loadStates()).get("api");
-    assert.deepEqual(stored, state, "the store holds the same state as memory");
+    assert.deepEqual(
+      [stored?.state, stored?.since, stored?.consecutiveFailures],
+      [state?.state, state?.since, state?.consecutiveFailures],
+      "the store holds the same state as memory",
+    );
 
-    const recorded = await h.repository.recentResults("api", 1000);
+    const recorded = await h.reader.recent("api", 1000);
     assert.equal(recorded.length, h.results.length, "every result is recorded");
     assert.ok(recorded.length >= 3);
-    assert.ok(recorded.some((r) => !r.ok && r.errorKind === "assertion"));
-    assert.equal(recorded[0]?.ok, true, "newest first");
-    const times = recorded.map((r) => r.startedAt);
+    const failed = recorded.find((r) => r.outcome === "assertion");
+    assert.equal(failed?.message, "status: expected 200, got 500", "failures keep their message");
+    assert.equal(recorded[0]?.outcome, "ok", "newest first");
+    const events = await h.repository.events("api", 10);
+    assert.deepEqual(
+      events.map((e) => `${e.from}→${e.to}`),
+      ["down→up", "up→down", "pending→up"],
+      "every transition is stored",
+    );
+    const times = recorded.map((r) => r.at);
     assert.deepEqual(
       times,
       [...times].sort((a, b) => b - a),
@@ -222,7 +247,7 @@ forEachStore("CheckService", (stores) => {
     try {
       const down = nextEvent(second.bus, "check.transition");
       await restarted.start([check]);
-      assert.deepEqual(restarted.get("persist")?.state, before, "loaded before any run");
+      assert.equal(restarted.get("persist")?.state.state, before?.state, "loaded before any run");
       const transition = await down;
       assert.equal(transition.from, "up", "the first transition starts from the stored state");
       assert.equal(transition.to, "down");
@@ -260,9 +285,9 @@ forEachStore("CheckService", (stores) => {
       assert.equal(state?.consecutiveFailures, 0);
       assert.equal(state?.lastRunAt, upState?.lastRunAt);
       assert.equal(state?.since, upState?.since);
-      const [latest] = await h.repository.recentResults("slow", 1);
-      assert.equal(latest?.errorKind, "interrupted");
-      assert.equal(latest?.ok, false);
+      // Interrupted runs are not history: they say nothing about the target.
+      const [latest] = await h.reader.recent("slow", 1);
+      assert.equal(latest?.outcome, "ok");
       assert.deepEqual(
         h.transitions.map((t) => `${t.from}→${t.to}`),
         ["pending→up"],

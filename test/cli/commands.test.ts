@@ -80,6 +80,7 @@ describe("unyo schema", () => {
     assert.deepEqual(Object.keys(schema.properties).sort(), [
       "calendars",
       "checks",
+      "history",
       "security",
       "server",
       "storage",

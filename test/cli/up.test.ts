@@ -115,7 +115,7 @@ describe("unyo up", () => {
       // The store was closed cleanly and holds the results.
       const db = new DatabaseSync(join(dataDir, "unyo.db"));
       const row = db
-        .prepare("select count(*) as n from check_results where check_id = 'self'")
+        .prepare("select sum(count) as n from check_samples where check_id = 'self'")
         .get() as {
         n: number;
       };

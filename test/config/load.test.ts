@@ -155,9 +155,16 @@ servr:
   });
 
   test("a missing required key is reported at the map that should hold it", () => {
-    const [problem] = problemsOf("checks:\n  - id: a\n    every: 1m\n");
-    assert.equal(problem?.path, "checks[0].http");
+    const [problem] = problemsOf("server:\n  port: 1\nchecks:\n  - id: a\n    http: {}\n");
+    assert.equal(problem?.path, "checks[0].http.url");
     assert.match(problem?.message ?? "", /required/);
+    assert.equal(problem?.line, 5);
+  });
+
+  test("a check without a probe names the kinds it can have", () => {
+    const [problem] = problemsOf("checks:\n  - id: a\n    every: 1m\n");
+    assert.equal(problem?.path, "checks[0]");
+    assert.match(problem?.message ?? "", /a check needs one probe: http/);
     assert.equal(problem?.line, 2);
   });
 });
@@ -174,7 +181,7 @@ checks:
     const config = configOf(text, { HOST: "10.0.0.1" });
     assert.equal(config.server.port, 9090);
     assert.equal(config.server.host, "10.0.0.1");
-    assert.equal(config.checks[0]?.http.url, "http://10.0.0.1:80/health?x=${literal}");
+    assert.equal(config.checks[0]?.http?.url, "http://10.0.0.1:80/health?x=${literal}");
     assert.equal(configOf(text, { HOST: "h", PORT: "7000" }).server.port, 7000);
   });
 

@@ -7,7 +7,7 @@
  *   forEachStore("check results", (stores) => {
  *     test("round trip", async () => {
  *       const store = await stores.open(); // a fresh, migrated database
- *       await store.db.insertInto("check_results").values({ ... }).execute();
+ *       await store.db.insertInto("check_failures").values({ ... }).execute();
  *     });
  *   });
  *

@@ -9,7 +9,10 @@ import { forEachStore } from "../helpers/stores.ts";
 const TABLES = [
   "api_tokens",
   "audit_log",
-  "check_results",
+  "check_events",
+  "check_failures",
+  "check_rollups",
+  "check_samples",
   "check_state",
   "config_revisions",
   "sessions",
@@ -39,12 +42,12 @@ forEachStore("migrations", (stores) => {
       store.kind === "postgres"
         ? sql<{
             name: string;
-          }>`select indexname as name from pg_indexes where tablename = 'check_results'`
+          }>`select indexname as name from pg_indexes where tablename = 'check_samples'`
         : sql<{
             name: string;
-          }>`select name from sqlite_master where type = 'index' and tbl_name = 'check_results'`;
+          }>`select name from sqlite_master where type = 'index' and tbl_name = 'check_samples'`;
     const { rows } = await indexQuery.execute(store.db);
-    assert.ok(rows.some((r) => r.name === "check_results_check_id_started_at_idx"));
+    assert.ok(rows.some((r) => r.name === "check_samples_check_id_hour_idx"));
   });
 
   test("schemaStatus reports the current and latest migration", async () => {

@@ -81,39 +81,48 @@ forEachStore("store", (stores) => {
         last_duration_ms: null,
         last_message: null,
         consecutive_failures: 3,
+        consecutive_successes: 0,
         next_due_at: null,
+        paused_by: null,
+        paused_at: null,
         updated_at: T0 + 1,
       },
     ]);
   });
 
-  test("check_results: ids, 0/1 booleans and ordering by time", async () => {
+  test("check_samples: binary data round-trips; ids and ordering in check_failures", async () => {
     const { db } = await stores.open();
-    const results = [
-      { check_id: "web", started_at: T0, duration_ms: 120, ok: 1 as const },
-      {
-        check_id: "web",
-        started_at: T0 + 60_000,
-        duration_ms: 3001,
-        ok: 0 as const,
-        error_kind: "timeout",
-        message: "no answer within 3s",
-      },
+    const data = Uint8Array.from([0, 1, 127, 128, 255]);
+    await db
+      .insertInto("check_samples")
+      .values({ hour: T0, check_id: "web", count: 2, failures: 1, data })
+      .execute();
+    const sample = await db.selectFrom("check_samples").selectAll().executeTakeFirstOrThrow();
+    assert.deepEqual([...sample.data], [...data]);
+    assert.equal(sample.hour, T0);
+
+    const failures = [
+      { check_id: "web", at: T0, kind: "timeout", message: "no answer within 3s" },
+      { check_id: "web", at: T0 + 60_000, kind: "connect", message: "refused" },
     ];
-    const inserted = await db.insertInto("check_results").values(results).returning("id").execute();
+    const inserted = await db
+      .insertInto("check_failures")
+      .values(failures)
+      .returning("id")
+      .execute();
     assert.deepEqual(inserted, [{ id: 1 }, { id: 2 }]);
     const rows = await db
-      .selectFrom("check_results")
+      .selectFrom("check_failures")
       .selectAll()
       .where("check_id", "=", "web")
-      .orderBy("started_at", "desc")
+      .orderBy("at", "desc")
       .execute();
     assert.deepEqual(rows, [
-      { id: 2, ...results[1] },
-      { id: 1, ...results[0], error_kind: null, message: null },
+      { id: 2, ...failures[1] },
+      { id: 1, ...failures[0] },
     ]);
     const count = await db
-      .selectFrom("check_results")
+      .selectFrom("check_failures")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     assert.equal(count.n, 2); // count(*) is int8 on PostgreSQL: still a number
@@ -121,8 +130,8 @@ forEachStore("store", (stores) => {
 
   test("booleans are refused so SQLite fails like PostgreSQL would", async () => {
     const { db } = await stores.open();
-    const insert = sql`insert into check_results (check_id, started_at, duration_ms, ok)
-      values ('web', ${T0}, 1, ${true})`;
+    const insert = sql`insert into check_samples (hour, check_id, count, failures, data)
+      values (${T0}, 'web', ${true}, 0, ${new Uint8Array(1)})`;
     await assert.rejects(
       insert.execute(db),
       stores.kind === "sqlite" ? /booleans as integers/ : /invalid input syntax for type integer/,

@@ -1,91 +1,71 @@
 import type { FastifyInstance } from "fastify";
-import type { CheckStateRow } from "../../checks/repository.ts";
-import type { CheckConfig } from "../../config/schema.ts";
-import { formatDuration } from "../../core/duration.ts";
 import { UnyoError } from "../../core/errors.ts";
 import type { Runtime } from "../../runtime.ts";
+import { iso } from "../route-helpers.ts";
+import {
+  checkSchema,
+  presentCheck,
+  presentResult,
+  presentSummary,
+  resultSchema,
+  STATES,
+  summarySchema,
+} from "./check-present.ts";
 
-const checkSchema = {
-  $id: "Check",
+const idParams = {
   type: "object",
-  properties: {
-    id: { type: "string" },
-    name: { type: "string" },
-    type: { type: "string", enum: ["http"] },
-    target: { type: "string" },
-    every: { type: "string", description: "Interval, e.g. 30s" },
-    expect: { type: "array", items: { type: "string" } },
-    labels: { type: "object", additionalProperties: { type: "string" } },
-    state: { type: "string", enum: ["pending", "up", "down", "degraded", "paused", "maintenance"] },
-    since: { type: ["string", "null"], format: "date-time" },
-    last_run_at: { type: ["string", "null"], format: "date-time" },
-    last_duration_ms: { type: ["integer", "null"] },
-    last_message: { type: ["string", "null"] },
-    consecutive_failures: { type: "integer" },
-    next_due_at: { type: ["string", "null"], format: "date-time" },
-  },
+  required: ["id"],
+  properties: { id: { type: "string", maxLength: 64 } },
 } as const;
 
-const resultSchema = {
+const eventSchema = {
   type: "object",
   properties: {
-    started_at: { type: "string", format: "date-time" },
-    duration_ms: { type: "integer" },
-    ok: { type: "boolean" },
-    error_kind: { type: ["string", "null"] },
+    at: { type: "string", format: "date-time" },
+    from: { type: "string" },
+    to: { type: "string" },
     message: { type: ["string", "null"] },
   },
 } as const;
 
-const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
-
-function present(
-  config: CheckConfig,
-  state: CheckStateRow | undefined,
-  nextDue: number | undefined,
-) {
-  return {
-    id: config.id,
-    name: config.name ?? config.id,
-    type: "http",
-    // Only scheme, host and path: a URL may carry credentials or tokens in its query.
-    target: config.http.url.startsWith("/") ? config.http.url : safeUrl(config.http.url),
-    every: formatDuration(config.every),
-    expect: config.expect,
-    labels: config.labels,
-    state: state?.state ?? "pending",
-    since: iso(state?.since),
-    last_run_at: iso(state?.lastRunAt),
-    last_duration_ms: state?.lastDurationMs ?? null,
-    last_message: state?.lastMessage ?? null,
-    consecutive_failures: state?.consecutiveFailures ?? 0,
-    next_due_at: iso(config.paused ? null : (nextDue ?? state?.nextDueAt)),
-  };
-}
-
-function safeUrl(url: string): string {
-  const u = new URL(url);
-  return `${u.protocol}//${u.host}${u.pathname}`;
-}
-
-/** Read-only check routes; writes (pause, resume, run now) come with the checks capability. */
+/** Reading checks: states, results (paged), transitions, uptime and latency for any window. */
 export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
   app.addSchema(checkSchema);
 
-  app.get(
+  const find = (id: string) => {
+    const found = rt.checks.get(id);
+    if (!found) {
+      throw new UnyoError("UNYO_E_NOT_FOUND", `No check with id "${id}".`, {
+        hint: "GET /api/v1/checks lists the configured checks.",
+      });
+    }
+    return found;
+  };
+
+  app.get<{ Querystring: { state?: string } }>(
     "/api/v1/checks",
     {
       config: { auth: "viewer" },
       schema: {
-        summary: "All configured checks with their current state",
+        summary: "All checks: state, last result, uptime 24 h / 7 d / 30 d, latency percentiles",
         tags: ["checks"],
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { state: { type: "string", enum: [...STATES] } },
+        },
         response: { 200: { type: "array", items: { $ref: "Check#" } } },
       },
     },
-    async () =>
-      rt.checks
-        .list()
-        .map(({ config, state }) => present(config, state, rt.checks.nextDue(config.id))),
+    async (request) => {
+      const all = rt.checks.list();
+      const summaries = await rt.history.summaries(all.map((c) => c.config.id));
+      return all
+        .filter(({ state }) => !request.query.state || state.state === request.query.state)
+        .map(({ config, state }) =>
+          presentCheck(config, state, rt.checks.nextDue(config.id), summaries.get(config.id)),
+        );
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: { limit?: number } }>(
@@ -93,9 +73,9 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
     {
       config: { auth: "viewer" },
       schema: {
-        summary: "One check with its most recent results",
+        summary: "One check with uptime, latency, its latest results and transitions",
         tags: ["checks"],
-        params: { type: "object", properties: { id: { type: "string", maxLength: 64 } } },
+        params: idParams,
         querystring: {
           type: "object",
           additionalProperties: false,
@@ -107,6 +87,7 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
             properties: {
               check: { $ref: "Check#" },
               results: { type: "array", items: resultSchema },
+              events: { type: "array", items: eventSchema },
             },
           },
           404: { $ref: "Error#" },
@@ -114,25 +95,126 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
       },
     },
     async (request) => {
-      const found = rt.checks.get(request.params.id);
-      if (!found) {
-        throw new UnyoError("UNYO_E_NOT_FOUND", `No check with id "${request.params.id}".`, {
-          hint: "GET /api/v1/checks lists the configured checks.",
-        });
-      }
-      const results = await rt.checkRepository.recentResults(
-        found.config.id,
-        request.query.limit ?? 20,
-      );
+      const { config, state } = find(request.params.id);
+      const [summaries, results, events] = await Promise.all([
+        rt.history.summaries([config.id]),
+        rt.history.recent(config.id, request.query.limit ?? 20),
+        rt.checkRepository.events(config.id, 20),
+      ]);
       return {
-        check: present(found.config, found.state, rt.checks.nextDue(found.config.id)),
-        results: results.map((r) => ({
-          started_at: iso(r.startedAt),
-          duration_ms: r.durationMs,
-          ok: r.ok,
-          error_kind: r.errorKind,
-          message: r.message,
-        })),
+        check: presentCheck(config, state, rt.checks.nextDue(config.id), summaries.get(config.id)),
+        results: results.map(presentResult),
+        events: events.map((e) => ({ at: iso(e.at), from: e.from, to: e.to, message: e.message })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: number; before?: string } }>(
+    "/api/v1/checks/:id/results",
+    {
+      config: { auth: "viewer" },
+      schema: {
+        summary: "A check's results, newest first, paged",
+        description:
+          "Page on with `before` = the `started_at` of the last result of the previous page; `next_before` gives it.",
+        tags: ["checks"],
+        params: idParams,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+            before: { type: "string", format: "date-time" },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              results: { type: "array", items: resultSchema },
+              next_before: { type: ["string", "null"], format: "date-time" },
+            },
+          },
+          404: { $ref: "Error#" },
+        },
+      },
+    },
+    async (request) => {
+      const { config } = find(request.params.id);
+      const limit = request.query.limit ?? 100;
+      const before = request.query.before ? Date.parse(request.query.before) : undefined;
+      const results = await rt.history.recent(config.id, limit, before);
+      const last = results[results.length - 1];
+      return {
+        results: results.map(presentResult),
+        next_before: results.length === limit && last ? iso(last.at) : null,
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(
+    "/api/v1/checks/:id/uptime",
+    {
+      config: { auth: "viewer" },
+      schema: {
+        summary: "Uptime and latency of a check over any window (default: the last 24 h)",
+        tags: ["checks"],
+        params: idParams,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            from: { type: "string", format: "date-time" },
+            to: { type: "string", format: "date-time" },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              from: { type: "string", format: "date-time" },
+              to: { type: "string", format: "date-time" },
+              summary: summarySchema,
+            },
+          },
+          400: { $ref: "Error#" },
+          404: { $ref: "Error#" },
+        },
+      },
+    },
+    async (request) => {
+      const { config } = find(request.params.id);
+      const to = request.query.to ? Date.parse(request.query.to) : rt.clock.now();
+      const from = request.query.from ? Date.parse(request.query.from) : to - 86_400_000;
+      if (!(from < to)) throw new UnyoError("UNYO_E_VALIDATION", "from must be before to.");
+      const summary = await rt.history.summary(config.id, from, to);
+      return { from: iso(from), to: iso(to), summary: presentSummary(summary) };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: number } }>(
+    "/api/v1/checks/:id/events",
+    {
+      config: { auth: "viewer" },
+      schema: {
+        summary: "A check's state transitions, newest first",
+        tags: ["checks"],
+        params: idParams,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: { limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+        },
+        response: {
+          200: { type: "object", properties: { events: { type: "array", items: eventSchema } } },
+        },
+      },
+    },
+    async (request) => {
+      const { config } = find(request.params.id);
+      const events = await rt.checkRepository.events(config.id, request.query.limit ?? 100);
+      return {
+        events: events.map((e) => ({ at: iso(e.at), from: e.from, to: e.to, message: e.message })),
       };
     },
   );

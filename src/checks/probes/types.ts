@@ -17,6 +17,7 @@ export type ErrorKind =
   | "query" // the target answered the query/command with an error
   | "command" // a command could not be started, or was killed
   | "assertion" // the target answered but an `expect` line did not hold
+  | "heartbeat" // a job reported failure, or did not report in time
   | "interrupted"; // Unyo's own shutdown cut the attempt short
 
 export type ProbeOutcome =

@@ -10,12 +10,14 @@ import { migration001Initial } from "./001_initial.ts";
 import { migration002AuditLog } from "./002_audit_log.ts";
 import { migration003UsersTokens } from "./003_users_tokens.ts";
 import { migration004Sessions } from "./004_sessions.ts";
+import { migration005CheckHistory } from "./005_check_history.ts";
 
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ["001_initial", migration001Initial],
   ["002_audit_log", migration002AuditLog],
   ["003_users_tokens", migration003UsersTokens],
   ["004_sessions", migration004Sessions],
+  ["005_check_history", migration005CheckHistory],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -1,0 +1,229 @@
+/**
+ * Reading check history: the latest results of a check (paged, with failure messages) and
+ * summaries — count, failures, uptime, latency avg/p50/p95/p99/max — for any window,
+ * from the hourly and daily rollups plus what is still in memory.
+ */
+import type { Kysely } from "kysely";
+import type { Clock } from "../../core/clock.ts";
+import type { Database } from "../../store/schema.ts";
+import { type CheckHistory, DAY_MS, dayOf, hourOf, rollupOf } from "./history.ts";
+import {
+  addSample,
+  emptyRollup,
+  mergeRollup,
+  type Rollup,
+  type RollupSummary,
+  summarise,
+} from "./rollup.ts";
+import { decodeSamples, HOUR_MS, type Outcome } from "./sample-codec.ts";
+
+export interface ResultView {
+  at: number;
+  durationMs: number;
+  outcome: Outcome;
+  message: string | null;
+}
+
+export const WINDOWS = { "24h": DAY_MS, "7d": 7 * DAY_MS, "30d": 30 * DAY_MS } as const;
+export type WindowName = keyof typeof WINDOWS;
+
+export class HistoryReader {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+  readonly #history: CheckHistory;
+  #cache: { at: number; value: Map<string, Record<WindowName, RollupSummary>> } | undefined;
+
+  constructor(db: Kysely<Database>, clock: Clock, history: CheckHistory) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#history = history;
+  }
+
+  /** Results of one check, newest first, older than `before` (exclusive) when given. */
+  async recent(
+    checkId: string,
+    limit: number,
+    before = Number.POSITIVE_INFINITY,
+  ): Promise<ResultView[]> {
+    const out: ResultView[] = [];
+    const take = (samples: ReturnType<typeof decodeSamples>) => {
+      for (let i = samples.length - 1; i >= 0 && out.length < limit; i--) {
+        const s = samples[i];
+        if (s && s.at < before)
+          out.push({ at: s.at, durationMs: s.durationMs, outcome: s.outcome, message: null });
+      }
+    };
+    const pending = this.#history.pending(checkId);
+    const pendingHours = new Set(pending.map((b) => b.hour));
+    for (const buffer of [...pending].reverse()) take(decodeSamples(buffer.hour, buffer.bytes()));
+    let cursor = Number.isFinite(before) ? hourOf(before) + HOUR_MS : Number.MAX_SAFE_INTEGER;
+    while (out.length < limit) {
+      const rows = await this.#db
+        .selectFrom("check_samples")
+        .select(["hour", "data"])
+        .where("check_id", "=", checkId)
+        .where("hour", "<", cursor)
+        .orderBy("hour", "desc")
+        .limit(24)
+        .execute();
+      for (const row of rows) {
+        const hour = Number(row.hour);
+        if (!pendingHours.has(hour)) take(decodeSamples(hour, row.data));
+      }
+      if (rows.length < 24) break;
+      cursor = Number(rows[rows.length - 1]?.hour);
+    }
+    await this.#attachMessages(checkId, out);
+    return out;
+  }
+
+  async #attachMessages(checkId: string, results: ResultView[]): Promise<void> {
+    const failed = results.filter((r) => r.outcome !== "ok");
+    if (failed.length === 0) return;
+    const times = failed.map((r) => r.at);
+    const rows = await this.#db
+      .selectFrom("check_failures")
+      .select(["at", "message"])
+      .where("check_id", "=", checkId)
+      .where("at", ">=", Math.min(...times))
+      .where("at", "<=", Math.max(...times))
+      .execute();
+    const byTime = new Map(rows.map((r) => [Number(r.at), r.message]));
+    for (const r of failed) r.message = byTime.get(r.at) ?? null;
+  }
+
+  /** Summary of one check over [from, to): rollups for whole hours/days, memory for the rest. */
+  async summary(checkId: string, from: number, to = this.#clock.now()): Promise<RollupSummary> {
+    return summarise(await this.#rollupOver(checkId, from, to));
+  }
+
+  /** 24 h, 7 d and 30 d summaries of many checks at once (cached for 30 s: list views). */
+  async summaries(
+    checkIds: readonly string[],
+  ): Promise<Map<string, Record<WindowName, RollupSummary>>> {
+    const now = this.#clock.now();
+    if (!this.#cache || now - this.#cache.at > 30_000) {
+      this.#cache = { at: now, value: await this.#computeSummaries(now) };
+    }
+    const out = new Map<string, Record<WindowName, RollupSummary>>();
+    for (const id of checkIds)
+      out.set(id, this.#cache.value.get(id) ?? withPending(this.#history, id));
+    return out;
+  }
+
+  async #computeSummaries(now: number): Promise<Map<string, Record<WindowName, RollupSummary>>> {
+    const hourFrom = hourOf(now) - 23 * HOUR_MS;
+    const dayFrom = (days: number) => dayOf(now) - (days - 1) * DAY_MS;
+    const [hourly, daily] = await Promise.all([
+      this.#db
+        .selectFrom("check_rollups")
+        .selectAll()
+        .where("resolution", "=", "h")
+        .where("bucket", ">=", hourFrom)
+        .execute(),
+      this.#db
+        .selectFrom("check_rollups")
+        .selectAll()
+        .where("resolution", "=", "d")
+        .where("bucket", ">=", dayFrom(30))
+        .execute(),
+    ]);
+    const acc = new Map<string, Record<WindowName, Rollup>>();
+    const get = (id: string) => {
+      let r = acc.get(id);
+      if (!r)
+        acc.set(id, (r = { "24h": emptyRollup(), "7d": emptyRollup(), "30d": emptyRollup() }));
+      return r;
+    };
+    for (const row of hourly) mergeRollup(get(row.check_id)["24h"], rollupOf(row));
+    for (const row of daily) {
+      const r = rollupOf(row);
+      const windows = get(row.check_id);
+      mergeRollup(windows["30d"], r);
+      if (Number(row.bucket) >= dayFrom(7)) mergeRollup(windows["7d"], rollupOf(row));
+    }
+    const out = new Map<string, Record<WindowName, RollupSummary>>();
+    for (const [id, windows] of acc) {
+      for (const buffer of this.#history.pending(id)) {
+        const r = emptyRollup();
+        for (const s of decodeSamples(buffer.hour, buffer.bytes())) addSample(r, s);
+        for (const name of Object.keys(WINDOWS) as WindowName[]) mergeRollup(windows[name], r);
+      }
+      out.set(id, {
+        "24h": summarise(windows["24h"]),
+        "7d": summarise(windows["7d"]),
+        "30d": summarise(windows["30d"]),
+      });
+    }
+    return out;
+  }
+
+  async #rollupOver(checkId: string, from: number, to: number): Promise<Rollup> {
+    const total = emptyRollup();
+    const firstHour = hourOf(from) === from ? from : hourOf(from) + HOUR_MS;
+    // Edges that are not whole hours come from the raw samples.
+    const edge = async (a: number, b: number) => {
+      for (const s of await this.#samples(checkId, a, b))
+        if (s.at >= a && s.at < b) addSample(total, s);
+    };
+    if (firstHour >= to) {
+      await edge(from, to);
+      return total;
+    }
+    await edge(from, firstHour);
+    const lastHour = hourOf(to);
+    const rows = await this.#db
+      .selectFrom("check_rollups")
+      .selectAll()
+      .where("resolution", "=", "h")
+      .where("check_id", "=", checkId)
+      .where("bucket", ">=", firstHour)
+      .where("bucket", "<", lastHour)
+      .execute();
+    const covered = new Set(rows.map((r) => Number(r.bucket)));
+    for (const row of rows) mergeRollup(total, rollupOf(row));
+    // Hours past hourly retention: take the days instead (whole days only).
+    if (!covered.has(firstHour) && firstHour < lastHour) {
+      const oldestHour = rows.length > 0 ? Math.min(...covered) : lastHour;
+      const days = await this.#db
+        .selectFrom("check_rollups")
+        .selectAll()
+        .where("resolution", "=", "d")
+        .where("check_id", "=", checkId)
+        .where("bucket", ">=", dayOf(firstHour))
+        .where("bucket", "<", dayOf(oldestHour))
+        .execute();
+      for (const row of days) mergeRollup(total, rollupOf(row));
+    }
+    await edge(lastHour, to);
+    return total;
+  }
+
+  async #samples(checkId: string, from: number, to: number) {
+    const pending = this.#history
+      .pending(checkId)
+      .filter((b) => b.hour >= hourOf(from) && b.hour < to);
+    const stored = await this.#db
+      .selectFrom("check_samples")
+      .select(["hour", "data"])
+      .where("check_id", "=", checkId)
+      .where("hour", ">=", hourOf(from))
+      .where("hour", "<", to)
+      .execute();
+    const pendingHours = new Set(pending.map((b) => b.hour));
+    return [
+      ...stored
+        .filter((r) => !pendingHours.has(Number(r.hour)))
+        .flatMap((r) => decodeSamples(Number(r.hour), r.data)),
+      ...pending.flatMap((b) => decodeSamples(b.hour, b.bytes())),
+    ];
+  }
+}
+
+function withPending(history: CheckHistory, id: string): Record<WindowName, RollupSummary> {
+  const r = emptyRollup();
+  for (const buffer of history.pending(id))
+    for (const s of decodeSamples(buffer.hour, buffer.bytes())) addSample(r, s);
+  const s = summarise(r);
+  return { "24h": s, "7d": s, "30d": s };
+}

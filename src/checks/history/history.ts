@@ -1,0 +1,311 @@
+/**
+ * Check history that stays small and costs little I/O (docs/checks.md#history).
+ *
+ * Results are kept in memory per check for the current hour (SampleBuffer) and written
+ * every `flushIntervalMs` as one packed row per check per hour; the rows of one hour sit
+ * together on disk, so a flush rewrites a few pages. When an hour ends its hourly rollup is
+ * written and the day's rollup is re-derived from that day's hourly rows (idempotent, so a
+ * restart mid-hour cannot count anything twice). Failure messages go to their own table.
+ * A crash loses at most the last flush interval of raw samples — never a state change,
+ * which the check service writes at once.
+ */
+import type { Kysely } from "kysely";
+import type { Clock } from "../../core/clock.ts";
+import type { Log } from "../../log/logger.ts";
+import type { Database } from "../../store/schema.ts";
+import { LatencyHistogram } from "./histogram.ts";
+import { addSample, emptyRollup, mergeRollup, type Rollup } from "./rollup.ts";
+import { decodeSamples, HOUR_MS, type Outcome, type Sample, SampleBuffer } from "./sample-codec.ts";
+
+export const DAY_MS = 24 * HOUR_MS;
+
+export interface HistoryOptions {
+  flushIntervalMs: number;
+  rawRetentionMs: number;
+  hourlyRetentionMs: number;
+  dailyRetentionMs: number;
+}
+
+export interface RecordedResult extends Sample {
+  checkId: string;
+  /** For failed and degraded results: what went wrong. */
+  message: string | null;
+}
+
+interface PendingFailure {
+  check_id: string;
+  at: number;
+  kind: string;
+  message: string;
+}
+
+export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
+
+export class CheckHistory {
+  readonly #db: Kysely<Database>;
+  readonly #clock: Clock;
+  readonly #log: Log;
+  opts: HistoryOptions;
+  /** The open hour of each check. */
+  readonly #current = new Map<string, SampleBuffer>();
+  readonly #dirty = new Set<string>();
+  /** Hours that ended and still need their final row and rollups written. */
+  readonly #closing: { checkId: string; buffer: SampleBuffer }[] = [];
+  #failures: PendingFailure[] = [];
+  /** Hours whose stored rows were merged in after a restart. */
+  readonly #merged = new Set<number>();
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #lastPrune = 0;
+
+  constructor(db: Kysely<Database>, clock: Clock, log: Log, opts: HistoryOptions) {
+    this.#db = db;
+    this.#clock = clock;
+    this.#log = log;
+    this.opts = opts;
+  }
+
+  record(result: RecordedResult): void {
+    const hour = hourOf(result.at);
+    let buffer = this.#current.get(result.checkId);
+    if (buffer && buffer.hour !== hour) {
+      if (hour < buffer.hour) return; // a result from a past hour (clock went back): dropped
+      this.#closing.push({ checkId: result.checkId, buffer });
+      buffer = undefined;
+    }
+    if (!buffer) {
+      buffer = new SampleBuffer(hour);
+      this.#current.set(result.checkId, buffer);
+    }
+    buffer.add(result);
+    this.#dirty.add(result.checkId);
+    if (result.outcome !== "ok" && result.message) {
+      this.#failures.push({
+        check_id: result.checkId,
+        at: result.at,
+        kind: result.outcome,
+        message: result.message.slice(0, 2000),
+      });
+    }
+  }
+
+  /** Samples not yet in the store, for readers: the open hour and hours being closed. */
+  pending(checkId: string): SampleBuffer[] {
+    const out = this.#closing.filter((c) => c.checkId === checkId).map((c) => c.buffer);
+    const current = this.#current.get(checkId);
+    return current ? [...out, current] : out;
+  }
+
+  /** Forgets a removed check's open hour (its stored history stays until retention). */
+  forget(checkId: string): void {
+    const buffer = this.#current.get(checkId);
+    if (buffer) this.#closing.push({ checkId, buffer });
+    this.#current.delete(checkId);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.flush(), this.opts.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.flush();
+  }
+
+  /** Writes what is in memory. Flushes never overlap; a failed one is retried next time. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() =>
+      this.#flushOnce().catch((error: unknown) => {
+        this.#log.error({ error }, "writing check history failed; will retry");
+      }),
+    );
+    return this.#flushing;
+  }
+
+  async #flushOnce(): Promise<void> {
+    const now = this.#clock.now();
+    // Close hours that ended even for checks that stopped reporting.
+    for (const [checkId, buffer] of this.#current) {
+      if (buffer.hour + HOUR_MS <= now) {
+        this.#closing.push({ checkId, buffer });
+        this.#current.delete(checkId);
+        this.#dirty.delete(checkId);
+      }
+    }
+    await this.#mergeStoredHours();
+    const rows = [...this.#dirty].flatMap((id) => {
+      const b = this.#current.get(id);
+      return b ? [sampleRow(id, b)] : [];
+    });
+    const closing = this.#closing.splice(0);
+    const failures = this.#failures;
+    this.#failures = [];
+    this.#dirty.clear();
+    try {
+      await this.#db.transaction().execute(async (tx) => {
+        for (const row of [...closing.map((c) => sampleRow(c.checkId, c.buffer)), ...rows]) {
+          await tx
+            .insertInto("check_samples")
+            .values(row)
+            .onConflict((oc) =>
+              oc.columns(["hour", "check_id"]).doUpdateSet({
+                count: row.count,
+                failures: row.failures,
+                data: row.data,
+              }),
+            )
+            .execute();
+        }
+        for (let i = 0; i < failures.length; i += 500) {
+          await tx
+            .insertInto("check_failures")
+            .values(failures.slice(i, i + 500))
+            .execute();
+        }
+        for (const { checkId, buffer } of closing) await this.#closeHour(tx, checkId, buffer);
+      });
+    } catch (error) {
+      // Keep everything for the next attempt.
+      this.#closing.unshift(...closing);
+      this.#failures = [...failures, ...this.#failures];
+      for (const row of rows) this.#dirty.add(row.check_id);
+      throw error;
+    }
+    if (closing.length > 0 && now - this.#lastPrune >= HOUR_MS) {
+      this.#lastPrune = now;
+      await this.prune();
+    }
+  }
+
+  /** After a restart, an hour may already have a stored row: continue it, not replace it. */
+  async #mergeStoredHours(): Promise<void> {
+    const open = [...this.#dirty].flatMap((id) => {
+      const buffer = this.#current.get(id);
+      return buffer ? [{ checkId: id, buffer }] : [];
+    });
+    const candidates = [...this.#closing, ...open].filter((c) => !this.#merged.has(c.buffer.hour));
+    for (const hour of new Set(candidates.map((c) => c.buffer.hour))) {
+      const stored = new Map(
+        (
+          await this.#db
+            .selectFrom("check_samples")
+            .select(["check_id", "data"])
+            .where("hour", "=", hour)
+            .execute()
+        ).map((row) => [row.check_id, row.data]),
+      );
+      for (const c of candidates.filter((x) => x.buffer.hour === hour)) {
+        const data = stored.get(c.checkId);
+        if (!data) continue;
+        const merged = SampleBuffer.from(hour, data);
+        for (const sample of decodeSamples(hour, c.buffer.bytes())) merged.add(sample);
+        this.#replace(c.checkId, c.buffer, merged);
+      }
+      this.#merged.add(hour);
+    }
+  }
+
+  #replace(checkId: string, old: SampleBuffer, merged: SampleBuffer): void {
+    if (this.#current.get(checkId) === old) this.#current.set(checkId, merged);
+    const closing = this.#closing.find((c) => c.buffer === old);
+    if (closing) closing.buffer = merged;
+  }
+
+  async #closeHour(tx: Kysely<Database>, checkId: string, buffer: SampleBuffer): Promise<void> {
+    const hourly = emptyRollup();
+    for (const s of decodeSamples(buffer.hour, buffer.bytes())) addSample(hourly, s);
+    await upsertRollup(tx, "h", buffer.hour, checkId, hourly);
+    const day = dayOf(buffer.hour);
+    const hours = await tx
+      .selectFrom("check_rollups")
+      .selectAll()
+      .where("resolution", "=", "h")
+      .where("check_id", "=", checkId)
+      .where("bucket", ">=", day)
+      .where("bucket", "<", day + DAY_MS)
+      .execute();
+    const daily = emptyRollup();
+    for (const row of hours) mergeRollup(daily, rollupOf(row));
+    await upsertRollup(tx, "d", day, checkId, daily);
+  }
+
+  /** Deletes what is past its retention. Returns the number of rows removed. */
+  async prune(): Promise<number> {
+    const now = this.#clock.now();
+    const { rawRetentionMs, hourlyRetentionMs, dailyRetentionMs } = this.opts;
+    const results = await Promise.all([
+      this.#db
+        .deleteFrom("check_samples")
+        .where("hour", "<", hourOf(now - rawRetentionMs))
+        .executeTakeFirst(),
+      this.#db
+        .deleteFrom("check_failures")
+        .where("at", "<", now - rawRetentionMs)
+        .executeTakeFirst(),
+      this.#db
+        .deleteFrom("check_rollups")
+        .where("resolution", "=", "h")
+        .where("bucket", "<", hourOf(now - hourlyRetentionMs))
+        .executeTakeFirst(),
+      this.#db
+        .deleteFrom("check_rollups")
+        .where("resolution", "=", "d")
+        .where("bucket", "<", dayOf(now - dailyRetentionMs))
+        .executeTakeFirst(),
+      this.#db
+        .deleteFrom("check_events")
+        .where("at", "<", now - dailyRetentionMs)
+        .executeTakeFirst(),
+    ]);
+    return results.reduce((n, r) => n + Number(r.numDeletedRows), 0);
+  }
+}
+
+function sampleRow(checkId: string, b: SampleBuffer) {
+  return { hour: b.hour, check_id: checkId, count: b.count, failures: b.failures, data: b.bytes() };
+}
+
+async function upsertRollup(
+  db: Kysely<Database>,
+  resolution: "h" | "d",
+  bucket: number,
+  checkId: string,
+  r: Rollup,
+): Promise<void> {
+  const values = {
+    count: r.count,
+    failures: r.failures,
+    degraded: r.degraded,
+    sum_ms: r.sumMs,
+    max_ms: r.maxMs,
+    histogram: r.histogram.encode(),
+  };
+  await db
+    .insertInto("check_rollups")
+    .values({ resolution, bucket, check_id: checkId, ...values })
+    .onConflict((oc) => oc.columns(["resolution", "bucket", "check_id"]).doUpdateSet(values))
+    .execute();
+}
+
+/** A stored rollup row as a Rollup. */
+export function rollupOf(row: {
+  count: number;
+  failures: number;
+  degraded: number;
+  sum_ms: number | string | bigint;
+  max_ms: number;
+  histogram: Uint8Array;
+}): Rollup {
+  return {
+    count: Number(row.count),
+    failures: Number(row.failures),
+    degraded: Number(row.degraded),
+    sumMs: Number(row.sum_ms),
+    maxMs: Number(row.max_ms),
+    histogram: LatencyHistogram.decode(row.histogram),
+  };
+}
+
+export type { Outcome };
