@@ -1,5 +1,7 @@
 import { formatError } from "./cli/args.ts";
 import { auditCommand } from "./cli/audit-command.ts";
+import { checkCommand } from "./cli/check-command.ts";
+import { checksCommand } from "./cli/checks-command.ts";
 import type { CliIO, Command } from "./cli/command.ts";
 import { createLoginCommand, logoutCommand, whoamiCommand } from "./cli/login-command.ts";
 import { createScheduleCommand } from "./cli/schedule-command.ts";
@@ -19,6 +21,8 @@ const COMMANDS: Command[] = [
   validateCommand,
   schemaCommand,
   createScheduleCommand(configScheduleResolver),
+  checkCommand,
+  checksCommand,
   usersCommand,
   tokensCommand,
   auditCommand,

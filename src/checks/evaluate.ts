@@ -37,7 +37,10 @@ export function evaluate(assertion: Assertion, obs: Observation): AssertionFailu
   const { subject, operator } = assertion;
   const actual = observe(subject, obs);
   const expected: unknown = assertion.ref ? observe(assertion.ref, obs) : assertion.value;
-  if (holds(operator, actual, expected, assertion.pattern)) return undefined;
+  // Two missing fields are not "equal": comparing subjects needs both to be there.
+  const missingRef =
+    assertion.ref !== undefined && (actual === undefined || expected === undefined);
+  if (!missingRef && holds(operator, actual, expected, assertion.pattern)) return undefined;
   const isDuration = DURATION_SUBJECTS.has(subject.kind);
   const shown = (v: unknown) => (isDuration && typeof v === "number" ? formatMs(v) : show(v));
   const op = operator === "==" ? "" : `${operator} `;
@@ -74,6 +77,13 @@ export function labelOf(subject: Subject): string {
   if (subject.kind === "header") return `header.${subject.name}`;
   if (subject.kind !== "body") return subject.kind;
   return `${subject.root}${subject.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("")}`;
+}
+
+/** A subject's value for people: durations with their unit. */
+export function showValue(subject: Subject, value: unknown): string {
+  return DURATION_SUBJECTS.has(subject.kind) && typeof value === "number"
+    ? formatMs(value)
+    : show(value);
 }
 
 /** 450 → "450ms", 2_592_000_000 → "30d", negative → "-2d 3h". */

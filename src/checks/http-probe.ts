@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { TLSSocket } from "node:tls";
 
 import type { ErrorKind, ProbeOutcome } from "./probes/types.ts";
 
@@ -29,7 +30,7 @@ export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promi
   let request = spec;
   try {
     for (let hop = 0; ; hop++) {
-      const response = await send(url, request, deadline);
+      const { response, certExpiresInMs } = await send(url, request, deadline);
       const location = response.headers.location;
       if (
         spec.followRedirects &&
@@ -52,6 +53,7 @@ export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promi
           responseTimeMs,
           headers: flattenHeaders(response),
           body: parseBody(text, response.headers["content-type"]),
+          ...(certExpiresInMs === undefined ? {} : { certExpiresInMs }),
         },
       };
     }
@@ -72,8 +74,17 @@ export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promi
   }
 }
 
-function send(url: URL, spec: HttpProbeSpec, signal: AbortSignal): Promise<IncomingMessage> {
+interface Sent {
+  response: IncomingMessage;
+  /** Until the server's certificate expires, for https (negative when expired). */
+  certExpiresInMs: number | undefined;
+}
+
+function send(url: URL, spec: HttpProbeSpec, signal: AbortSignal): Promise<Sent> {
   return new Promise((resolve, reject) => {
+    // Read the certificate as the response arrives, while the socket is surely still open.
+    const onResponse = (response: IncomingMessage) =>
+      resolve({ response, certExpiresInMs: peerCertExpiresInMs(response) });
     const options = {
       method: spec.method,
       headers: { "user-agent": "Unyo-Check/0.1", ...spec.headers },
@@ -83,11 +94,18 @@ function send(url: URL, spec: HttpProbeSpec, signal: AbortSignal): Promise<Incom
     };
     const req =
       url.protocol === "https:"
-        ? httpsRequest(url, options, resolve)
-        : httpRequest(url, options, resolve);
+        ? httpsRequest(url, options, onResponse)
+        : httpRequest(url, options, onResponse);
     req.on("error", reject);
     req.end(spec.body);
   });
+}
+
+function peerCertExpiresInMs(response: IncomingMessage): number | undefined {
+  const socket = response.socket;
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const validTo = Date.parse(socket.getPeerCertificate()?.valid_to ?? "");
+  return Number.isNaN(validTo) ? undefined : validTo - Date.now();
 }
 
 async function readBody(response: IncomingMessage, signal: AbortSignal): Promise<string> {

@@ -1,6 +1,6 @@
 import type { CheckConfig } from "../config/schema.ts";
 import type { Assertion } from "./assertions.ts";
-import { type AssertionFailure, evaluate } from "./evaluate.ts";
+import { type AssertionFailure, evaluate, type Observation } from "./evaluate.ts";
 import { runProbe } from "./probes/index.ts";
 import type { ErrorKind } from "./probes/types.ts";
 
@@ -14,6 +14,8 @@ export interface CheckRunResult {
   failures: AssertionFailure[];
   /** Attempts made: 1 + the retries used. */
   attempts: number;
+  /** What the last attempt observed, when the target answered (for reports). */
+  observation?: Observation;
 }
 
 export interface RunOptions {
@@ -94,6 +96,7 @@ async function attemptOnce(
     errorKind: ok ? null : "assertion",
     message: ok ? null : failures.map((f) => f.message).join("; "),
     failures,
+    observation: outcome.observation,
   };
 }
 

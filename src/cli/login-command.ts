@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { type ErrorCode, EXIT, UnyoError } from "../core/errors.ts";
+import { EXIT, UnyoError } from "../core/errors.ts";
+import { apiError, call } from "./api-client.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CliIO, Command } from "./command.ts";
 import { forgetLogin, loadLogin, saveLogin, serverUrl } from "./credentials.ts";
@@ -47,48 +48,6 @@ const LOGOUT_HELP = `Usage: unyo logout [--url URL]
 Revokes the saved token on the server and forgets it locally. Exit 0 when done (also when
 there was nothing to forget), 3 when the server is unreachable (the local copy is kept).
 `;
-
-interface ApiAnswer {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: API bodies are read field by field.
-  body: any;
-}
-
-async function call(url: string, path: string, init: RequestInit = {}): Promise<ApiAnswer> {
-  let response: Response;
-  try {
-    response = await fetch(`${url}${path}`, {
-      ...init,
-      // Only with a body: Fastify refuses an empty body declared as JSON.
-      headers: { ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers },
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (error) {
-    throw new UnyoError(
-      "UNYO_E_STORE_UNAVAILABLE",
-      `Cannot reach Unyo at ${url}: ${(error as Error).message}.`,
-      {
-        hint: "Check --url (or UNYO_URL) and that `unyo up` is running there.",
-      },
-    );
-  }
-  const text = await response.text();
-  let body: unknown = null;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    body = null;
-  }
-  return { status: response.status, body };
-}
-
-function apiError(answer: ApiAnswer): UnyoError {
-  const error = answer.body?.error;
-  const code = (typeof error?.code === "string" ? error.code : "UNYO_E_INTERNAL") as ErrorCode;
-  return new UnyoError(code, error?.message ?? `The server answered HTTP ${answer.status}.`, {
-    ...(error?.hint ? { hint: error.hint } : {}),
-  });
-}
 
 export function createLoginCommand(stdin: () => SecretInput = () => process.stdin): Command {
   return {

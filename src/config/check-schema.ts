@@ -5,6 +5,13 @@
  */
 import { z } from "zod";
 import { AssertionSyntaxError, parseAssertion, type Subject } from "../checks/assertions.ts";
+import { commandProbeSchema } from "../checks/probes/command.ts";
+import { dnsProbeSchema } from "../checks/probes/dns.ts";
+import { mysqlProbeSchema } from "../checks/probes/mysql.ts";
+import { postgresProbeSchema } from "../checks/probes/postgres.ts";
+import { redisProbeSchema } from "../checks/probes/redis.ts";
+import { tcpProbeSchema } from "../checks/probes/tcp.ts";
+import { tlsProbeSchema } from "../checks/probes/tls.ts";
 import { durationSchema } from "../core/duration.ts";
 import { type SchemaContext, secretSchema } from "./secret.ts";
 
@@ -59,6 +66,13 @@ function httpProbeSchema(ctx: SchemaContext) {
 export function probeSchemas(ctx: SchemaContext) {
   return {
     http: httpProbeSchema(ctx),
+    tcp: tcpProbeSchema,
+    tls: tlsProbeSchema,
+    dns: dnsProbeSchema,
+    postgres: postgresProbeSchema(ctx),
+    mysql: mysqlProbeSchema(ctx),
+    redis: redisProbeSchema(ctx),
+    command: commandProbeSchema(ctx),
   } as const;
 }
 

@@ -133,15 +133,5 @@ export const PLANNED: Record<string, readonly string[]> = {
     "rotations",
     "status_page",
   ],
-  "checks[]": [
-    "tcp",
-    "tls",
-    "dns",
-    "postgres",
-    "mysql",
-    "redis",
-    "command",
-    "heartbeat",
-    "retries",
-  ],
+  "checks[]": ["heartbeat"],
 };

@@ -197,6 +197,34 @@ export interface SessionsTable {
   user_agent: string | null;
 }
 
+/** A ping key Unyo generated for a heartbeat check (configured keys are not stored). */
+export interface HeartbeatKeysTable {
+  check_id: string;
+  /** Unique; kept as is so it can be shown again. */
+  key: string;
+  created_at: EpochMs;
+}
+
+/** What a ping reported: success, start of a run, failure, or an exit code. */
+export type HeartbeatPingKind = "success" | "start" | "fail" | "exit";
+
+/** Every ping a heartbeat check received (the newest few thousand per check are kept). */
+export interface HeartbeatPingsTable {
+  id: Generated<number>;
+  check_id: string;
+  at: EpochMs;
+  kind: HeartbeatPingKind;
+  /** For kind "exit": 0 counts as success, anything else as failure. */
+  exit_code: number | null;
+  /** The `rid` query parameter, pairing a start with its finish. */
+  run_id: string | null;
+  /** From the matching start to this finish, when known. */
+  duration_ms: number | null;
+  source_ip: string | null;
+  /** The request body (e.g. the job's output), truncated to the check's max_body. */
+  body: string | null;
+}
+
 export interface Database {
   unyo_meta: UnyoMetaTable;
   config_revisions: ConfigRevisionsTable;
@@ -209,4 +237,6 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  heartbeat_keys: HeartbeatKeysTable;
+  heartbeat_pings: HeartbeatPingsTable;
 }

@@ -377,3 +377,14 @@ describe("subjects of the other probes, and comparing two subjects", () => {
     assert.throws(() => parseAssertion("status in body.codes"), /needs a literal value/);
   });
 });
+
+test("comparing two subjects fails when either is missing", () => {
+  const failure = evaluate(parseAssertion("json.RunningCount == json.DesiredCount"), {
+    responseTimeMs: 1,
+    body: "not json",
+  });
+  assert.equal(
+    failure?.message,
+    "json.RunningCount: expected json.DesiredCount (nothing), got nothing",
+  );
+});

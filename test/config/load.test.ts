@@ -101,10 +101,10 @@ servr:
     const problems = problemsOf("jobs:\n  - id: nightly\n");
     assert.equal(problems.length, 1);
     assert.match(problems[0]?.message ?? "", /"jobs" is planned but not supported/);
-    const probe = problemsOf(
-      'checks:\n  - { id: a, http: { url: "http://x/" }, tcp: { host: x } }\n',
+    const two = problemsOf(
+      'checks:\n  - { id: a, http: { url: "http://x/" }, tcp: { host: x, port: 1 } }\n',
     );
-    assert.match(probe[0]?.message ?? "", /"tcp" is planned/);
+    assert.match(two[0]?.message ?? "", /exactly one probe; this one has http and tcp/);
   });
 
   test("malformed YAML is reported with its position", () => {

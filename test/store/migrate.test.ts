@@ -15,6 +15,8 @@ const TABLES = [
   "check_samples",
   "check_state",
   "config_revisions",
+  "heartbeat_keys",
+  "heartbeat_pings",
   "sessions",
   "unyo_meta",
   "unyo_migration",

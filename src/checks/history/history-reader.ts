@@ -112,20 +112,24 @@ export class HistoryReader {
   }
 
   async #computeSummaries(now: number): Promise<Map<string, Record<WindowName, RollupSummary>>> {
-    const hourFrom = hourOf(now) - 23 * HOUR_MS;
-    const dayFrom = (days: number) => dayOf(now) - (days - 1) * DAY_MS;
+    // 24 h: the last 23 closed hours + the open one. 7 d / 30 d: the whole days before today
+    // from daily rows, today so far from hourly rows, and the open hour.
+    const today = dayOf(now);
+    const last24 = hourOf(now) - 23 * HOUR_MS;
+    const dayFrom = (days: number) => today - (days - 1) * DAY_MS;
     const [hourly, daily] = await Promise.all([
       this.#db
         .selectFrom("check_rollups")
         .selectAll()
         .where("resolution", "=", "h")
-        .where("bucket", ">=", hourFrom)
+        .where("bucket", ">=", Math.min(last24, today))
         .execute(),
       this.#db
         .selectFrom("check_rollups")
         .selectAll()
         .where("resolution", "=", "d")
         .where("bucket", ">=", dayFrom(30))
+        .where("bucket", "<", today)
         .execute(),
     ]);
     const acc = new Map<string, Record<WindowName, Rollup>>();
@@ -135,12 +139,20 @@ export class HistoryReader {
         acc.set(id, (r = { "24h": emptyRollup(), "7d": emptyRollup(), "30d": emptyRollup() }));
       return r;
     };
-    for (const row of hourly) mergeRollup(get(row.check_id)["24h"], rollupOf(row));
+    for (const row of hourly) {
+      const r = rollupOf(row);
+      const windows = get(row.check_id);
+      if (Number(row.bucket) >= last24) mergeRollup(windows["24h"], r);
+      if (Number(row.bucket) >= today) {
+        mergeRollup(windows["7d"], r);
+        mergeRollup(windows["30d"], r);
+      }
+    }
     for (const row of daily) {
       const r = rollupOf(row);
       const windows = get(row.check_id);
       mergeRollup(windows["30d"], r);
-      if (Number(row.bucket) >= dayFrom(7)) mergeRollup(windows["7d"], rollupOf(row));
+      if (Number(row.bucket) >= dayFrom(7)) mergeRollup(windows["7d"], r);
     }
     const out = new Map<string, Record<WindowName, RollupSummary>>();
     for (const [id, windows] of acc) {

@@ -4,12 +4,13 @@
  * Results are kept in memory per check for the current hour (SampleBuffer) and written
  * every `flushIntervalMs` as one packed row per check per hour; the rows of one hour sit
  * together on disk, so a flush rewrites a few pages. When an hour ends its hourly rollup is
- * written and the day's rollup is re-derived from that day's hourly rows (idempotent, so a
- * restart mid-hour cannot count anything twice). Failure messages go to their own table.
+ * written; when a day ends its rollup is derived from that day's hourly rows (idempotent,
+ * so a restart cannot count anything twice). Windows that include today read today's
+ * hourly rows. Failure messages go to their own table.
  * A crash loses at most the last flush interval of raw samples — never a state change,
  * which the check service writes at once.
  */
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Clock } from "../../core/clock.ts";
 import type { Log } from "../../log/logger.ts";
 import type { Database } from "../../store/schema.ts";
@@ -213,26 +214,46 @@ export class CheckHistory {
     if (closing) closing.buffer = merged;
   }
 
+  /**
+   * Writes the hourly rollup of an ended hour; after the last hour of a day, derives that
+   * day's rollup from its hourly rows (idempotent: a restart cannot count anything twice).
+   */
   async #closeHour(tx: Kysely<Database>, checkId: string, buffer: SampleBuffer): Promise<void> {
     const hourly = emptyRollup();
     for (const s of decodeSamples(buffer.hour, buffer.bytes())) addSample(hourly, s);
     await upsertRollup(tx, "h", buffer.hour, checkId, hourly);
-    const day = dayOf(buffer.hour);
-    const hours = await tx
-      .selectFrom("check_rollups")
-      .selectAll()
-      .where("resolution", "=", "h")
-      .where("check_id", "=", checkId)
-      .where("bucket", ">=", day)
-      .where("bucket", "<", day + DAY_MS)
-      .execute();
-    const daily = emptyRollup();
-    for (const row of hours) mergeRollup(daily, rollupOf(row));
-    await upsertRollup(tx, "d", day, checkId, daily);
+    if (dayOf(buffer.hour + HOUR_MS) !== dayOf(buffer.hour))
+      await deriveDay(tx, checkId, dayOf(buffer.hour));
   }
 
-  /** Deletes what is past its retention. Returns the number of rows removed. */
+  /** Days that ended while no last hour closed (Unyo was down then) get their rollup too. */
+  async #deriveMissingDays(): Promise<void> {
+    const today = dayOf(this.#clock.now());
+    const missing = await this.#db
+      .selectFrom("check_rollups as h")
+      .select(["h.check_id", sql<number>`h.bucket - (h.bucket % ${DAY_MS})`.as("day")])
+      .where("h.resolution", "=", "h")
+      .where("h.bucket", ">=", today - 3 * DAY_MS)
+      .where("h.bucket", "<", today)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("check_rollups as d")
+              .select("d.check_id")
+              .where("d.resolution", "=", "d")
+              .whereRef("d.check_id", "=", "h.check_id")
+              .where(sql<boolean>`d.bucket = h.bucket - (h.bucket % ${DAY_MS})`),
+          ),
+        ),
+      )
+      .groupBy(["h.check_id", "day"])
+      .execute();
+    for (const row of missing) await deriveDay(this.#db, row.check_id, Number(row.day));
+  }
+
+  /** Deletes what is past its retention (and fills in missed daily rollups). Returns rows removed. */
   async prune(): Promise<number> {
+    await this.#deriveMissingDays();
     const now = this.#clock.now();
     const { rawRetentionMs, hourlyRetentionMs, dailyRetentionMs } = this.opts;
     const results = await Promise.all([
@@ -261,6 +282,20 @@ export class CheckHistory {
     ]);
     return results.reduce((n, r) => n + Number(r.numDeletedRows), 0);
   }
+}
+
+async function deriveDay(db: Kysely<Database>, checkId: string, day: number): Promise<void> {
+  const hours = await db
+    .selectFrom("check_rollups")
+    .selectAll()
+    .where("resolution", "=", "h")
+    .where("check_id", "=", checkId)
+    .where("bucket", ">=", day)
+    .where("bucket", "<", day + DAY_MS)
+    .execute();
+  const daily = emptyRollup();
+  for (const row of hours) mergeRollup(daily, rollupOf(row));
+  await upsertRollup(db, "d", day, checkId, daily);
 }
 
 function sampleRow(checkId: string, b: SampleBuffer) {

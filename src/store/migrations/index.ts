@@ -11,6 +11,7 @@ import { migration002AuditLog } from "./002_audit_log.ts";
 import { migration003UsersTokens } from "./003_users_tokens.ts";
 import { migration004Sessions } from "./004_sessions.ts";
 import { migration005CheckHistory } from "./005_check_history.ts";
+import { migration006Heartbeats } from "./006_heartbeats.ts";
 
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ["001_initial", migration001Initial],
@@ -18,6 +19,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["003_users_tokens", migration003UsersTokens],
   ["004_sessions", migration004Sessions],
   ["005_check_history", migration005CheckHistory],
+  ["006_heartbeats", migration006Heartbeats],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -1,0 +1,295 @@
+/**
+ * The mysql probe (MySQL and MariaDB): opens one short-lived connection, runs one query
+ * (`select 1 as ok` unless the check gives its own) and reports the rows as the body. The
+ * connection is always closed before the probe returns — with COM_QUIT when the server
+ * answered, by destroying the socket when the deadline or shutdown cut the attempt short —
+ * and the server is told the deadline too (max_statement_time on MariaDB,
+ * max_execution_time on MySQL), so a slow query does not keep running after Unyo gave up.
+ */
+import type { Socket } from "node:net";
+import type { Connection, QueryError } from "mysql2";
+import { z } from "zod";
+import { type SchemaContext, secretSchema } from "../../config/secret.ts";
+import { redactUrl } from "../../store/postgres.ts";
+import {
+  abortedOutcome,
+  attemptSignal,
+  type ErrorKind,
+  type Probe,
+  type ProbeContext,
+  type ProbeOutcome,
+} from "./types.ts";
+
+const DEFAULT_QUERY = "select 1 as ok";
+/** How long a polite goodbye (COM_QUIT) may take before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Server errors that mean "these credentials may not log in (to this database)". */
+const AUTH_ERRORS = new Set([
+  "ER_ACCESS_DENIED_ERROR",
+  "ER_DBACCESS_DENIED_ERROR",
+  "ER_ACCESS_DENIED_NO_PASSWORD_ERROR",
+  "ER_HOST_NOT_PRIVILEGED",
+  "ER_ACCOUNT_HAS_BEEN_LOCKED",
+  "ER_MUST_CHANGE_PASSWORD_LOGIN",
+  "ER_NOT_SUPPORTED_AUTH_MODE",
+]);
+
+const paramSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: "expected a string, number, true/false or null",
+});
+
+export function mysqlProbeSchema(ctx: SchemaContext) {
+  return z.strictObject({
+    url: secretSchema(ctx)
+      .refine((url) => (ctx.readSecrets === false && url === "") || isMysqlUrl(url), {
+        error: "expected a mysql:// URL such as mysql://monitor:PASSWORD@db.example.com:3306/app",
+      })
+      .meta({
+        description:
+          "Connection URL, mysql://user:password@host:3306/database (a string or { file: path })",
+        examples: ["mysql://monitor:secret@db.example.com:3306/app", { file: "secrets/mysql-url" }],
+      }),
+    query: z
+      .string({ error: 'expected SQL text, e.g. "select count(*) as n from jobs where failed"' })
+      .min(1, { error: 'expected SQL text, e.g. "select count(*) as n from jobs where failed"' })
+      .optional()
+      .meta({
+        description:
+          "Query to run; its rows are the body (default: select 1 as ok). Integers come back as numbers (as text beyond 2^53), DECIMAL as text",
+        examples: [
+          "select count(*) as n from jobs where failed and finished_at > now() - interval ? minute",
+        ],
+      }),
+    params: z
+      .array(paramSchema, { error: "expected a list of query parameters, e.g. [60, true]" })
+      .optional()
+      .meta({ description: "Values for the ? placeholders in the query", examples: [[60]] }),
+  });
+}
+
+export type MysqlProbeConfig = z.output<ReturnType<typeof mysqlProbeSchema>>;
+
+function isMysqlUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname } = new URL(url);
+  return (protocol === "mysql:" || protocol === "mariadb:") && hostname !== "";
+}
+
+export const probeMysql: Probe<MysqlProbeConfig> = async (spec, ctx) => {
+  // Loaded on first use (~25 MB, ~0.1 s): most installations never run a mysql check.
+  const { createConnection } = await import("mysql2");
+  const startedAt = performance.now();
+  const deadline = startedAt + ctx.timeoutMs;
+  const signal = attemptSignal(ctx);
+  const secrets = secretsOf(spec.url);
+  const target = redactUrl(spec.url);
+  let phase = "connect" as "connect" | "query";
+  let connection: Connection | undefined;
+  let outcome: ProbeOutcome;
+  let graceful = true;
+  try {
+    const conn = createConnection({
+      uri: spec.url.replace(/^mariadb:/, "mysql:"),
+      connectTimeout: ctx.timeoutMs,
+      // Integers as numbers, as text only where a number would not be exact.
+      supportBigNumbers: true,
+      connectAttributes: { program_name: "unyo-check" },
+    });
+    connection = conn;
+    // Errors also reach the pending query; this keeps a late one from crashing the process.
+    conn.on("error", () => {});
+    const work = (async () => {
+      await new Promise<void>((resolve, reject) => {
+        conn.once("connect", () => resolve());
+        conn.once("error", reject);
+      });
+      phase = "query";
+      await limitStatementTime(conn, deadline - performance.now());
+      // No mysql2 `timeout` here: the attempt's signal is the client-side deadline, and
+      // mysql2's timer would outlive a connection destroyed at shutdown.
+      const [rows] = await conn.promise().query({
+        sql: spec.query ?? DEFAULT_QUERY,
+        values: spec.params ?? [],
+      });
+      return rows;
+    })();
+    const rows = await untilAborted(work, signal);
+    outcome = {
+      ok: true,
+      observation: {
+        responseTimeMs: Math.round(performance.now() - startedAt),
+        body: rowsOf(rows),
+      },
+    };
+  } catch (error) {
+    graceful = false;
+    outcome = signal.aborted
+      ? abortedOutcome(
+          ctx,
+          startedAt,
+          phase === "connect" ? `no connection to ${target}` : "no result of the query",
+        )
+      : failure(error, target, ctx, startedAt);
+    // A server error leaves the session usable, so it can still say goodbye.
+    if (!signal.aborted && isServerError(error) && phase === "query") graceful = true;
+  }
+  if (connection) await close(connection, graceful);
+  return outcome.ok ? outcome : { ...outcome, message: scrub(outcome.message, secrets) };
+};
+
+/**
+ * Best effort: asks the server to stop the statement at the deadline too. MariaDB knows
+ * max_statement_time (seconds, any statement), MySQL max_execution_time (ms, SELECT only);
+ * a server that knows neither (or a proxy that refuses SET) just relies on the client side.
+ */
+async function limitStatementTime(conn: Connection, remainingMs: number): Promise<void> {
+  const ms = Math.max(1, Math.ceil(remainingMs));
+  const p = conn.promise();
+  try {
+    await p.query("set session max_statement_time = ?", [ms / 1000]);
+  } catch (error) {
+    if ((error as QueryError).code !== "ER_UNKNOWN_SYSTEM_VARIABLE") return;
+    await p.query("set session max_execution_time = ?", [ms]).catch(() => {});
+  }
+}
+
+/** The rows as plain objects: the first result set of a CALL, [] for INSERT/UPDATE/…. */
+function rowsOf(result: unknown): unknown[] {
+  if (!Array.isArray(result)) return [];
+  const rows: unknown[] = Array.isArray(result[0]) ? result[0] : result;
+  return rows.map((row) => (row !== null && typeof row === "object" ? { ...row } : row));
+}
+
+function failure(
+  error: unknown,
+  target: string,
+  ctx: ProbeContext,
+  startedAt: number,
+): ProbeOutcome {
+  const responseTimeMs = Math.round(performance.now() - startedAt);
+  const { kind, message } = classify(error, target, ctx);
+  return { ok: false, kind, message, responseTimeMs };
+}
+
+/** MariaDB's max_statement_time and MySQL's max_execution_time stopped the statement. */
+const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
+
+/** An error the server sent (ER_…), as opposed to a network or client-side one. */
+function isServerError(error: unknown): boolean {
+  const { code, errno, sqlState } = error as {
+    code?: unknown;
+    errno?: unknown;
+    sqlState?: unknown;
+  };
+  return (
+    typeof errno === "number" &&
+    errno > 0 &&
+    ((typeof code === "string" && code.startsWith("ER_")) || typeof sqlState === "string")
+  );
+}
+
+function classify(
+  error: unknown,
+  target: string,
+  ctx: ProbeContext,
+): { kind: ErrorKind; message: string } {
+  const e = error as { code?: unknown; errno?: unknown; sqlState?: unknown };
+  const code = typeof e.code === "string" ? e.code : "";
+  const reason = reasonOf(error);
+  if (isServerError(error)) {
+    // mysql2 names MySQL's codes; MariaDB-only ones (e.g. 1969) have just the number.
+    const tag = code === "" ? `error ${String(e.errno)}` : `${code} (${String(e.errno)})`;
+    if (AUTH_ERRORS.has(code) || (typeof e.sqlState === "string" && e.sqlState.startsWith("28"))) {
+      return { kind: "auth", message: `MySQL refused the login to ${target}: ${reason} [${tag}]` };
+    }
+    if (code === "ER_BAD_DB_ERROR") {
+      return {
+        kind: "auth",
+        message: `cannot log in to ${target}: ${reason} [${tag}]; check the database name in the URL`,
+      };
+    }
+    if (code === "ER_CON_COUNT_ERROR" || code === "ER_TOO_MANY_USER_CONNECTIONS") {
+      return { kind: "connect", message: `cannot connect to ${target}: ${reason} [${tag}]` };
+    }
+    if (STATEMENT_TIMEOUT_ERRNOS.has(e.errno as number)) {
+      return {
+        kind: "timeout",
+        message: `no result of the query within ${ctx.timeoutMs} ms (the server stopped it: ${tag})`,
+      };
+    }
+    return { kind: "query", message: `query failed with ${tag}: ${reason}` };
+  }
+  if (code === "ETIMEDOUT") {
+    return { kind: "timeout", message: `no connection to ${target} within ${ctx.timeoutMs} ms` };
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return { kind: "dns", message: `cannot resolve the host of ${target}: ${reason}` };
+  }
+  if (/CERT|SSL|TLS|SELF_SIGNED|HOSTNAME|^EPROTO$/.test(code) || /certificate/i.test(reason)) {
+    return { kind: "tls", message: `TLS with ${target} failed: ${reason}` };
+  }
+  return { kind: "connect", message: `cannot connect to ${target}: ${reason}` };
+}
+
+/**
+ * Says goodbye when the session is healthy; destroys the socket otherwise. (mysql2's own
+ * destroy() only half-closes it, which would wait for a running query to finish.)
+ */
+async function close(conn: Connection, graceful: boolean): Promise<void> {
+  const socket = (conn as unknown as { stream?: Socket }).stream;
+  if (!graceful) {
+    conn.destroy(); // clears mysql2's connect timer and refuses further commands
+    socket?.destroy();
+    return;
+  }
+  const timer = setTimeout(() => socket?.destroy(), CLOSE_GRACE_MS);
+  try {
+    await conn.promise().end();
+  } catch {
+    socket?.destroy();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The work's result, or a rejection as soon as the signal fires. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {}); // it may still fail after the signal decided the outcome
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Node reports "localhost" failures as an AggregateError with an empty message. */
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.message === "") {
+    return error.errors
+      .map((e: unknown) => (e instanceof Error ? e.message : String(e)))
+      .join("; ");
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The URL's password (user-info or ?password=), raw and percent-decoded. */
+function secretsOf(url: string): string[] {
+  if (!URL.canParse(url)) return [];
+  const parsed = new URL(url);
+  const raw = [parsed.password, parsed.searchParams.get("password") ?? ""];
+  return raw.flatMap((p) => {
+    if (p === "") return [];
+    try {
+      return [p, decodeURIComponent(p)];
+    } catch {
+      return [p];
+    }
+  });
+}
+
+/** No message leaves the probe with the password in it, whatever the driver wrote. */
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => out.replaceAll(secret, "***"), text);
+}
