@@ -3,6 +3,7 @@ import { buildApp } from "./api/app.ts";
 import { AuditLog } from "./audit/audit-log.ts";
 import { AuthService } from "./auth/auth-service.ts";
 import { ensureFirstAdmin, type FirstAdminOutcome } from "./auth/first-admin.ts";
+import { HeartbeatMonitor } from "./checks/heartbeat/monitor.ts";
 import { CheckHistory } from "./checks/history/history.ts";
 import { HistoryReader } from "./checks/history/history-reader.ts";
 import { CheckRepository } from "./checks/repository.ts";
@@ -74,6 +75,29 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     baseUrl: () => baseUrl,
   });
 
+  const heartbeats = new HeartbeatMonitor({
+    db: store.db,
+    clock,
+    log,
+    onResult: (checkId, r) =>
+      void checks
+        .record(checkId, {
+          at: r.at,
+          ok: r.ok,
+          durationMs: r.durationMs,
+          errorKind: r.ok ? null : "heartbeat",
+          message: r.message,
+          state: r.state,
+        })
+        .catch((error: unknown) => log.error({ error, checkId }, "recording a heartbeat failed")),
+  });
+  const applyHeartbeats = (loaded: LoadedConfig) =>
+    heartbeats.apply(
+      loaded.config.checks.flatMap((c) =>
+        c.heartbeat ? [{ id: c.id, heartbeat: c.heartbeat, timezone: loaded.config.timezone }] : [],
+      ),
+    );
+
   const config = new ConfigReloader(options.loaded, {
     file: options.loaded.file,
     env: options.env,
@@ -83,6 +107,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
       setLogLevel(log, options.logLevelOverride ?? next.config.server.log_level);
       history.opts = historyOptions(next);
       await checks.apply(next.config.checks);
+      await applyHeartbeats(next);
       bus.emit("config.applied", { revision: next.revision, at: clock.now() });
       return RESTART_KEYS.filter((key) => changed(key, next, previous));
     },
@@ -144,6 +169,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     checks,
     checkRepository,
     history: historyReader,
+    heartbeats,
     auth,
     shuttingDown: false,
   };
@@ -177,6 +203,8 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
       housekeepingTimer = setInterval(() => void housekeeping(), HOUSEKEEPING_INTERVAL_MS);
       housekeepingTimer.unref();
       await checks.start(options.loaded.config.checks);
+      await heartbeats.start();
+      await applyHeartbeats(options.loaded);
       config.watch();
       return { firstAdmin };
     },
@@ -185,6 +213,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
       stopping ??= (async () => {
         config.close();
         clearInterval(housekeepingTimer);
+        heartbeats.stop();
         // Checks first: a self-check still running must not see our own 503 and record "down".
         await checks.stop(config.current.config.server.shutdown_timeout);
         runtime.shuttingDown = true;

@@ -1,4 +1,5 @@
 import type { AuthService } from "./auth/auth-service.ts";
+import type { HeartbeatMonitor } from "./checks/heartbeat/monitor.ts";
 import type { HistoryReader } from "./checks/history/history-reader.ts";
 import type { CheckRepository } from "./checks/repository.ts";
 import type { CheckService } from "./checks/service.ts";
@@ -23,6 +24,8 @@ export interface Runtime {
   checkRepository: CheckRepository;
   /** Results, uptime and latency of checks, from the batched history. */
   history: HistoryReader;
+  /** Heartbeat checks: ping keys, expected times, pings. */
+  heartbeats: HeartbeatMonitor;
   /** Users, sessions, tokens, MFA and the audit log. */
   auth: AuthService;
   /** True once shutdown began: health answers 503 so load balancers drain us. */

@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { checkActionRoutes } from "./routes/check-actions.ts";
 import { checkRoutes } from "./routes/checks.ts";
+import { pingRoutes } from "./routes/ping.ts";
 import { setupRoutes } from "./routes/setup.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -84,6 +85,11 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
         { name: "system", description: "Health, status, metrics" },
         { name: "checks", description: "Health checks" },
         {
+          name: "heartbeats",
+          description:
+            "Ping URLs jobs call to report in (public: the key in the URL is the secret)",
+        },
+        {
           name: "auth",
           description: "Log-in, sessions, two-factor authentication, first-admin setup",
         },
@@ -126,7 +132,8 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
     request.log.info(
       {
         method: request.method,
-        path: request.url.split("?")[0],
+        // Ping URLs carry their secret in the path: never log it.
+        path: (request.url.split("?")[0] ?? "").replace(/^\/ping\/[^/]+/, "/ping/[REDACTED]"),
         statusCode: reply.statusCode,
         responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
         ip: request.ip,
@@ -138,6 +145,7 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
   systemRoutes(app, rt);
   checkRoutes(app, rt);
   checkActionRoutes(app, rt);
+  pingRoutes(app, rt.heartbeats);
   authRoutes(app, rt, secure);
   setupRoutes(app, rt, secure);
   userRoutes(app, rt);

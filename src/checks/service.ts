@@ -64,6 +64,7 @@ export class CheckService {
       spreadMs: 60_000,
       onError: (key, error) =>
         deps.log.error({ checkId: key, error }, "check run failed unexpectedly"),
+      onStart: (_key, lagMs) => deps.metrics.checkStartLag.observe(lagMs / 1000),
     });
   }
 
@@ -88,7 +89,7 @@ export class CheckService {
     const scheduled: CheckStateRow[] = [];
     for (const config of checks) {
       this.#checks.set(config.id, { config, assertions: config.expect.map(parseAssertion) });
-      if (config.kind === ("heartbeat" as string) || this.#pausedBy(config) !== null) {
+      if (config.kind === "heartbeat" || this.#pausedBy(config) !== null) {
         this.#scheduler.remove(config.id);
         continue;
       }
@@ -154,7 +155,7 @@ export class CheckService {
       pausedAt: null,
     };
     this.#states.set(id, state);
-    if (!entry.config.paused && entry.config.kind !== ("heartbeat" as string)) {
+    if (!entry.config.paused && entry.config.kind !== "heartbeat") {
       this.#states.set(id, { ...state, nextDueAt: null });
       this.#schedule(entry.config);
     }

@@ -81,7 +81,7 @@ export const checkCommand: Command = {
         },
       );
     }
-    if (check.kind === ("heartbeat" as string)) {
+    if (check.kind === "heartbeat") {
       throw new UnyoError("UNYO_E_USAGE", `${id} is a heartbeat: it is not run, it reports in.`, {
         hint: "See `unyo checks show ID` on the server for its last pings.",
       });

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { AssertionSyntaxError, parseAssertion, type Subject } from "../checks/assertions.ts";
+import { heartbeatSchema } from "../checks/heartbeat/schema.ts";
 import { commandProbeSchema } from "../checks/probes/command.ts";
 import { dnsProbeSchema } from "../checks/probes/dns.ts";
 import { mysqlProbeSchema } from "../checks/probes/mysql.ts";
@@ -73,10 +74,11 @@ export function probeSchemas(ctx: SchemaContext) {
     mysql: mysqlProbeSchema(ctx),
     redis: redisProbeSchema(ctx),
     command: commandProbeSchema(ctx),
+    heartbeat: heartbeatSchema(ctx),
   } as const;
 }
 
-export type ProbeKind = keyof ReturnType<typeof probeSchemas> | "heartbeat";
+export type ProbeKind = keyof ReturnType<typeof probeSchemas>;
 
 /** Subjects each probe kind can answer, for config-time checks of `expect`. */
 const SUBJECTS: Record<string, readonly Subject["kind"][]> = {
@@ -88,6 +90,8 @@ const SUBJECTS: Record<string, readonly Subject["kind"][]> = {
   mysql: ["response_time", "body"],
   redis: ["response_time", "body"],
   command: ["response_time", "body", "exit_code", "stdout", "stderr"],
+  // A heartbeat is not run: its pings are the results, there is nothing to assert.
+  heartbeat: [],
 };
 
 const positiveInt = (what: string, min: number, max: number, example: number) =>
@@ -175,7 +179,13 @@ export function checkSchema(ctx: SchemaContext) {
         } catch {
           return; // already reported by the assertion schema
         }
-        if (!allowed.includes(subject)) {
+        if (kind === "heartbeat") {
+          t.addIssue({
+            code: "custom",
+            path: ["expect", index],
+            message: "a heartbeat has no expect: the job reports success or failure itself",
+          });
+        } else if (!allowed.includes(subject)) {
           t.addIssue({
             code: "custom",
             path: ["expect", index],

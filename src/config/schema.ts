@@ -105,6 +105,19 @@ export function buildConfigSchema(ctx: SchemaContext) {
           });
         } else seen.set(check.id, index);
       });
+      const keys = new Map<string, number>();
+      config.checks.forEach((check, index) => {
+        const key = check.heartbeat?.key;
+        if (!key) return;
+        const first = keys.get(key);
+        if (first !== undefined) {
+          t.addIssue({
+            code: "custom",
+            path: ["checks", index, "heartbeat", "key"],
+            message: `the same ping key as checks[${first}]: every heartbeat needs its own key`,
+          });
+        } else keys.set(key, index);
+      });
     });
 }
 
@@ -133,5 +146,4 @@ export const PLANNED: Record<string, readonly string[]> = {
     "rotations",
     "status_page",
   ],
-  "checks[]": ["heartbeat"],
 };

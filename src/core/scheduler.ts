@@ -31,13 +31,17 @@ export interface SchedulerOptions {
   /** Start-up spread: first runs are placed within min(interval, this) of start. */
   spreadMs?: number;
   onError?: (key: string, error: unknown) => void;
+  /** Called as each run starts, with how late it is against its slot (for metrics). */
+  onStart?: (key: string, lagMs: number) => void;
 }
 
 export class Scheduler {
   readonly #opts: SchedulerOptions;
   readonly #entries = new Map<string, Entry>();
   readonly #queue = new MinHeap<Entry>((a, b) => a.nextAt < b.nextAt);
-  readonly #ready: Entry[] = [];
+  /** Runs waiting for a place, oldest first: an array read from #readyHead (O(1) dequeue). */
+  #ready: Entry[] = [];
+  #readyHead = 0;
   readonly #inFlight = new Map<Entry, { done: Promise<void>; abort: AbortController }>();
   #cancelTimer: (() => void) | undefined;
   #stopped = false;
@@ -90,8 +94,7 @@ export class Scheduler {
     this.#entries.delete(key);
     entry.removed = true;
     this.#queue.removeWhere((e) => e === entry);
-    const i = this.#ready.indexOf(entry);
-    if (i !== -1) this.#ready.splice(i, 1);
+    // A queued run of it stays in #ready and is skipped when its turn comes (removed).
     this.#arm();
   }
 
@@ -110,8 +113,9 @@ export class Scheduler {
   async stop(graceMs: number): Promise<void> {
     this.#stopped = true;
     this.#cancelTimer?.();
-    for (const entry of this.#ready) entry.readySlot = undefined;
-    this.#ready.length = 0;
+    for (const entry of this.#ready.slice(this.#readyHead)) entry.readySlot = undefined;
+    this.#ready = [];
+    this.#readyHead = 0;
     const all = () => Promise.allSettled([...this.#inFlight.values()].map((r) => r.done));
     if (this.#inFlight.size === 0) return;
     let timedOut = false;
@@ -174,9 +178,13 @@ export class Scheduler {
     while (
       !this.#stopped &&
       this.#inFlight.size < this.#opts.concurrency &&
-      this.#ready.length > 0
+      this.#readyHead < this.#ready.length
     ) {
-      const entry = this.#ready.shift() as Entry;
+      const entry = this.#ready[this.#readyHead++] as Entry;
+      if (this.#readyHead > 1024 && this.#readyHead * 2 > this.#ready.length) {
+        this.#ready = this.#ready.slice(this.#readyHead);
+        this.#readyHead = 0;
+      }
       const slot = entry.readySlot ?? this.#opts.clock.now();
       entry.readySlot = undefined;
       if (entry.removed) continue;
@@ -186,6 +194,7 @@ export class Scheduler {
 
   #start(entry: Entry, slot: number): void {
     entry.running = true;
+    this.#opts.onStart?.(entry.task.key, this.#opts.clock.now() - slot);
     const abort = new AbortController();
     const done = entry.task
       .run(abort.signal, slot)

@@ -61,6 +61,12 @@ export function createMetrics(version: string) {
       labelNames: ["check"],
       registers: [registry],
     }),
+    checkStartLag: new Histogram({
+      name: "unyo_check_start_lag_seconds",
+      help: "How late check runs start against their scheduled slot",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     checkUp: new Gauge({
       name: "unyo_check_up",
       help: "1 when the check's last run passed, 0 when it failed",

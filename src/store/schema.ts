@@ -208,7 +208,7 @@ export interface HeartbeatKeysTable {
 /** What a ping reported: success, start of a run, failure, or an exit code. */
 export type HeartbeatPingKind = "success" | "start" | "fail" | "exit";
 
-/** Every ping a heartbeat check received (the newest few thousand per check are kept). */
+/** Every ping a heartbeat check received (the newest 1000 per check are kept). */
 export interface HeartbeatPingsTable {
   id: Generated<number>;
   check_id: string;

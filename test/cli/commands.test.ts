@@ -25,7 +25,7 @@ describe("unyo validate", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /examples\/demo\/unyo\.yaml is valid: 5 check\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/,
+      /examples\/demo\/unyo\.yaml is valid: 6 check\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/,
     );
   });
 

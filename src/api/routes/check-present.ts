@@ -61,6 +61,17 @@ export const checkSchema = {
       },
     },
     latency_24h: summarySchema,
+    heartbeat: {
+      type: "object",
+      description: "Heartbeat checks only",
+      properties: {
+        expected_at: { type: ["string", "null"], format: "date-time" },
+        ping_url: {
+          type: "string",
+          description: "Shown to operators and admins only: it is a secret",
+        },
+      },
+    },
   },
 } as const;
 
@@ -97,11 +108,18 @@ export function presentSummary(s: RollupSummary) {
   };
 }
 
+export interface HeartbeatView {
+  expectedAt: number | null;
+  /** Only for callers allowed to see the secret. */
+  pingUrl?: string | undefined;
+}
+
 export function presentCheck(
   config: CheckConfig,
   state: CheckStateRow,
   nextDue: number | undefined,
   summaries?: Record<WindowName, RollupSummary>,
+  heartbeat?: HeartbeatView,
 ) {
   return {
     id: config.id,
@@ -127,6 +145,14 @@ export function presentCheck(
             "30d": percent(summaries["30d"].uptime),
           },
           latency_24h: presentSummary(summaries["24h"]),
+        }
+      : {}),
+    ...(heartbeat
+      ? {
+          heartbeat: {
+            expected_at: iso(heartbeat.expectedAt),
+            ...(heartbeat.pingUrl ? { ping_url: heartbeat.pingUrl } : {}),
+          },
         }
       : {}),
   };

@@ -1,9 +1,12 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { roleAtLeast } from "../../auth/roles.ts";
+import type { CheckConfig } from "../../config/schema.ts";
 import { UnyoError } from "../../core/errors.ts";
 import type { Runtime } from "../../runtime.ts";
 import { iso } from "../route-helpers.ts";
 import {
   checkSchema,
+  type HeartbeatView,
   presentCheck,
   presentResult,
   presentSummary,
@@ -31,6 +34,20 @@ const eventSchema = {
 /** Reading checks: states, results (paged), transitions, uptime and latency for any window. */
 export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
   app.addSchema(checkSchema);
+
+  /** Expected ping time, and the ping URL for operators and admins (it is the secret). */
+  const heartbeatOf = (request: FastifyRequest, config: CheckConfig): HeartbeatView | undefined => {
+    if (!config.heartbeat) return undefined;
+    const key = rt.heartbeats.keyOf(config.id);
+    const role = request.identity?.role ?? "viewer";
+    const base =
+      rt.config.current.config.server.public_url ?? `${request.protocol}://${request.host}`;
+    return {
+      expectedAt: rt.heartbeats.expectedAt(config.id),
+      pingUrl:
+        key && roleAtLeast(role, "operator") ? `${base.replace(/\/$/, "")}/ping/${key}` : undefined,
+    };
+  };
 
   const find = (id: string) => {
     const found = rt.checks.get(id);
@@ -63,7 +80,13 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
       return all
         .filter(({ state }) => !request.query.state || state.state === request.query.state)
         .map(({ config, state }) =>
-          presentCheck(config, state, rt.checks.nextDue(config.id), summaries.get(config.id)),
+          presentCheck(
+            config,
+            state,
+            rt.checks.nextDue(config.id),
+            summaries.get(config.id),
+            heartbeatOf(request, config),
+          ),
         );
     },
   );
@@ -102,7 +125,13 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
         rt.checkRepository.events(config.id, 20),
       ]);
       return {
-        check: presentCheck(config, state, rt.checks.nextDue(config.id), summaries.get(config.id)),
+        check: presentCheck(
+          config,
+          state,
+          rt.checks.nextDue(config.id),
+          summaries.get(config.id),
+          heartbeatOf(request, config),
+        ),
         results: results.map(presentResult),
         events: events.map((e) => ({ at: iso(e.at), from: e.from, to: e.to, message: e.message })),
       };

@@ -54,7 +54,8 @@ export class HistoryReader {
       }
     };
     const pending = this.#history.pending(checkId);
-    const pendingHours = new Set(pending.map((b) => b.hour));
+    // A stored row is superseded by a pending buffer of its hour only once they were merged.
+    const pendingHours = new Set(pending.filter((b) => b.complete).map((b) => b.hour));
     for (const buffer of [...pending].reverse()) take(decodeSamples(buffer.hour, buffer.bytes()));
     let cursor = Number.isFinite(before) ? hourOf(before) + HOUR_MS : Number.MAX_SAFE_INTEGER;
     while (out.length < limit) {
@@ -89,6 +90,7 @@ export class HistoryReader {
       .where("at", "<=", Math.max(...times))
       .execute();
     const byTime = new Map(rows.map((r) => [Number(r.at), r.message]));
+    for (const f of this.#history.pendingFailures(checkId)) byTime.set(f.at, f.message);
     for (const r of failed) r.message = byTime.get(r.at) ?? null;
   }
 
@@ -194,6 +196,13 @@ export class HistoryReader {
       .execute();
     const covered = new Set(rows.map((r) => Number(r.bucket)));
     for (const row of rows) mergeRollup(total, rollupOf(row));
+    // Whole hours still in memory (ended but not closed yet, or the open one) have no rollup.
+    for (const buffer of this.#history.pending(checkId)) {
+      if (buffer.hour < firstHour || buffer.hour >= lastHour || covered.has(buffer.hour)) continue;
+      for (const s of await this.#samples(checkId, buffer.hour, buffer.hour + HOUR_MS))
+        addSample(total, s);
+      covered.add(buffer.hour);
+    }
     // Hours past hourly retention: take the days instead (whole days only).
     if (!covered.has(firstHour) && firstHour < lastHour) {
       const oldestHour = rows.length > 0 ? Math.min(...covered) : lastHour;
@@ -222,7 +231,7 @@ export class HistoryReader {
       .where("hour", ">=", hourOf(from))
       .where("hour", "<", to)
       .execute();
-    const pendingHours = new Set(pending.map((b) => b.hour));
+    const pendingHours = new Set(pending.filter((b) => b.complete).map((b) => b.hour));
     return [
       ...stored
         .filter((r) => !pendingHours.has(Number(r.hour)))

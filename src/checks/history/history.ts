@@ -54,8 +54,8 @@ export class CheckHistory {
   /** Hours that ended and still need their final row and rollups written. */
   readonly #closing: { checkId: string; buffer: SampleBuffer }[] = [];
   #failures: PendingFailure[] = [];
-  /** Hours whose stored rows were merged in after a restart. */
-  readonly #merged = new Set<number>();
+  /** Hours closed while Unyo was stopped are rolled up once, at the first flush. */
+  #recovered = false;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #lastPrune = 0;
@@ -89,6 +89,11 @@ export class CheckHistory {
         message: result.message.slice(0, 2000),
       });
     }
+  }
+
+  /** Failure messages not yet in the store, for readers. */
+  pendingFailures(checkId: string): { at: number; message: string }[] {
+    return this.#failures.filter((f) => f.check_id === checkId);
   }
 
   /** Samples not yet in the store, for readers: the open hour and hours being closed. */
@@ -136,6 +141,10 @@ export class CheckHistory {
       }
     }
     await this.#mergeStoredHours();
+    if (!this.#recovered) {
+      await this.#rollUpStoppedHours(now);
+      this.#recovered = true;
+    }
     const rows = [...this.#dirty].flatMap((id) => {
       const b = this.#current.get(id);
       return b ? [sampleRow(id, b)] : [];
@@ -180,31 +189,38 @@ export class CheckHistory {
     }
   }
 
-  /** After a restart, an hour may already have a stored row: continue it, not replace it. */
+  /**
+   * A buffer begun in this process may continue a row stored before a restart: merge that
+   * row in before the buffer's first write, so nothing is replaced. One query per hour.
+   */
   async #mergeStoredHours(): Promise<void> {
     const open = [...this.#dirty].flatMap((id) => {
       const buffer = this.#current.get(id);
       return buffer ? [{ checkId: id, buffer }] : [];
     });
-    const candidates = [...this.#closing, ...open].filter((c) => !this.#merged.has(c.buffer.hour));
+    const candidates = [...this.#closing, ...open].filter((c) => !c.buffer.complete);
     for (const hour of new Set(candidates.map((c) => c.buffer.hour))) {
-      const stored = new Map(
-        (
-          await this.#db
-            .selectFrom("check_samples")
-            .select(["check_id", "data"])
-            .where("hour", "=", hour)
-            .execute()
-        ).map((row) => [row.check_id, row.data]),
-      );
+      const ids = candidates.filter((c) => c.buffer.hour === hour).map((c) => c.checkId);
+      const stored = new Map<string, Uint8Array>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await this.#db
+          .selectFrom("check_samples")
+          .select(["check_id", "data"])
+          .where("hour", "=", hour)
+          .where("check_id", "in", ids.slice(i, i + 500))
+          .execute();
+        for (const row of rows) stored.set(row.check_id, row.data);
+      }
       for (const c of candidates.filter((x) => x.buffer.hour === hour)) {
         const data = stored.get(c.checkId);
-        if (!data) continue;
+        if (!data) {
+          c.buffer.complete = true;
+          continue;
+        }
         const merged = SampleBuffer.from(hour, data);
         for (const sample of decodeSamples(hour, c.buffer.bytes())) merged.add(sample);
         this.#replace(c.checkId, c.buffer, merged);
       }
-      this.#merged.add(hour);
     }
   }
 
@@ -226,6 +242,40 @@ export class CheckHistory {
       await deriveDay(tx, checkId, dayOf(buffer.hour));
   }
 
+  /**
+   * The hour that was open when Unyo stopped was stored but never closed: roll up every
+   * stored hour before the current one that has no hourly rollup (and its day, if over).
+   */
+  async #rollUpStoppedHours(now: number): Promise<void> {
+    const rows = await this.#db
+      .selectFrom("check_samples as s")
+      .select(["s.hour", "s.check_id", "s.data"])
+      .where("s.hour", "<", hourOf(now))
+      .where("s.hour", ">=", hourOf(now - this.opts.rawRetentionMs))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("check_rollups as r")
+              .select("r.check_id")
+              .where("r.resolution", "=", "h")
+              .whereRef("r.check_id", "=", "s.check_id")
+              .whereRef("r.bucket", "=", "s.hour"),
+          ),
+        ),
+      )
+      .execute();
+    if (rows.length === 0) return;
+    await this.#db.transaction().execute(async (tx) => {
+      for (const row of rows) {
+        const hour = Number(row.hour);
+        const pending = this.pending(row.check_id).some((b) => b.hour === hour);
+        if (pending) continue; // still being written: closed normally later
+        await this.#closeHour(tx, row.check_id, SampleBuffer.from(hour, row.data));
+        if (dayOf(hour) < dayOf(now)) await deriveDay(tx, row.check_id, dayOf(hour));
+      }
+    });
+  }
+
   /** Days that ended while no last hour closed (Unyo was down then) get their rollup too. */
   async #deriveMissingDays(): Promise<void> {
     const today = dayOf(this.#clock.now());
@@ -233,7 +283,7 @@ export class CheckHistory {
       .selectFrom("check_rollups as h")
       .select(["h.check_id", sql<number>`h.bucket - (h.bucket % ${DAY_MS})`.as("day")])
       .where("h.resolution", "=", "h")
-      .where("h.bucket", ">=", today - 3 * DAY_MS)
+      .where("h.bucket", ">=", today - 35 * DAY_MS)
       .where("h.bucket", "<", today)
       .where(({ not, exists, selectFrom }) =>
         not(

@@ -48,6 +48,11 @@ export function outcomeOf(code: number): Outcome {
 /** The samples of one check in one hour, appended in time order. */
 export class SampleBuffer {
   readonly hour: number;
+  /**
+   * False until the buffer is known to hold everything of its hour: a buffer started after a
+   * restart may have a stored row before it, merged at the next flush.
+   */
+  complete = false;
   count = 0;
   failures = 0;
   degraded = 0;
@@ -99,6 +104,7 @@ export class SampleBuffer {
   static from(hour: number, data: Uint8Array): SampleBuffer {
     const buffer = new SampleBuffer(hour);
     for (const sample of decodeSamples(hour, data)) buffer.add(sample);
+    buffer.complete = true;
     return buffer;
   }
 }

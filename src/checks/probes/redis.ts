@@ -86,11 +86,16 @@ export const probeRedis: Probe<RedisProbeConfig> = async (spec, ctx) => {
   const name = (spec.command[0] ?? "").toUpperCase();
   let phase = "connect" as "connect" | "command";
   let destroy = () => {};
+  // Node does not destroy a socket created with an already-aborted signal: do not start.
+  if (signal.aborted) return abortedOutcome(ctx, startedAt, `no connection to ${target}`);
   let outcome: ProbeOutcome;
   try {
     const c = redis.createClient({
       url: spec.url,
-      socket: { connectTimeout: ctx.timeoutMs, reconnectStrategy: false },
+      // The socket shares the attempt's signal: node-redis cannot stop a connection it is
+      // still opening (its destroy() would miss it and the handshake would then complete),
+      // so the socket itself is destroyed at the deadline or at shutdown.
+      socket: { connectTimeout: ctx.timeoutMs, reconnectStrategy: false, signal },
       maintNotifications: "disabled",
     });
     // After a failed connect the client is already closed (reconnectStrategy: false).

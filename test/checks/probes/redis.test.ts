@@ -58,14 +58,21 @@ function failed(outcome: ProbeOutcome): Extract<ProbeOutcome, { ok: false }> {
   return outcome;
 }
 
-/** Sockets and timers keeping the process alive, by type (closing sockets take a tick). */
-async function activeResources(): Promise<Map<string, number>> {
-  await sleep(50);
+/** Resource types (sockets, timers) keeping the process alive, with their counts. */
+function activeResources(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const type of process.getActiveResourcesInfo()) {
     counts.set(type, (counts.get(type) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Fails when more resources stay alive than before (closing sockets get up to a second). */
+async function assertNoneLeft(baseline: Map<string, number>, what: string): Promise<void> {
+  const extra = () =>
+    [...activeResources()].filter(([type, count]) => count > (baseline.get(type) ?? 0));
+  for (let i = 0; i < 20 && extra().length > 0; i++) await sleep(50);
+  assert.deepEqual(extra(), [], `left alive after ${what}`);
 }
 
 describe("redis probe", () => {
@@ -179,7 +186,7 @@ describe("redis probe", () => {
 
   test("no socket or timer outlives an attempt, whatever its outcome", async () => {
     await probe({}); // node-redis loads lazily: let its one-time set-up happen first
-    const baseline = await activeResources();
+    const baseline = activeResources();
     const outcomes = [
       await probe({}),
       await probe({ command: ["NOSUCHCOMMAND"] }),
@@ -191,12 +198,29 @@ describe("redis probe", () => {
       outcomes.map((o) => (o.ok ? "ok" : o.kind)),
       ["ok", "query", "auth", "connect", "timeout"],
     );
-    const now = await activeResources();
-    for (const [type, count] of now) {
-      assert.ok(
-        count <= (baseline.get(type) ?? 0),
-        `${type}: ${count} now, ${baseline.get(type) ?? 0} before`,
-      );
+    await assertNoneLeft(baseline, "the attempts");
+  });
+
+  test("shutdown at any moment of the attempt (connecting, logging in, waiting) leaves nothing open", async () => {
+    await probe({});
+    const baseline = activeResources();
+    const moments: [string, (abort: () => void) => void][] = [
+      ["at once", (abort) => abort()],
+      ["next tick", (abort) => process.nextTick(abort)],
+      ["immediate", (abort) => setImmediate(abort)],
+      ["1 ms", (abort) => setTimeout(abort, 1)],
+      ["3 ms", (abort) => setTimeout(abort, 3)],
+      ["10 ms", (abort) => setTimeout(abort, 10)],
+    ];
+    for (const [when, schedule] of moments) {
+      for (const url of [REDIS_URL, urlAs(USER, PASSWORD)]) {
+        const controller = new AbortController();
+        const attempt = probe({ url }, ctx(5000, controller.signal));
+        schedule(() => controller.abort());
+        const out = await attempt;
+        assert.ok(out.ok || out.kind === "interrupted", `${when}: ${JSON.stringify(out)}`);
+        await assertNoneLeft(baseline, `a shutdown ${when}`);
+      }
     }
   });
 });
