@@ -10,9 +10,10 @@
  * first (Connection: close) so TIME_WAIT sockets stay on its side.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -82,11 +83,22 @@ function procStat(pid: number) {
   };
 }
 
+/**
+ * Bytes the database holds in use: (pages − free pages) × page size, read through SQLite so
+ * pages still in the WAL count and space SQLite reuses does not. File sizes would hide
+ * growth for minutes (the WAL is preallocated, the file grows in steps).
+ */
 function storeBytes(dir: string): number {
-  let total = 0;
-  for (const f of ["unyo.db", "unyo.db-wal"])
-    if (existsSync(join(dir, f))) total += statSync(join(dir, f)).size;
-  return total;
+  const path = join(dir, "unyo.db");
+  if (!existsSync(path)) return 0;
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const one = (pragma: string) =>
+      Number(Object.values(db.prepare(`pragma ${pragma}`).get() ?? {})[0] ?? 0);
+    return (one("page_count") - one("freelist_count")) * one("page_size");
+  } finally {
+    db.close();
+  }
 }
 
 /** Cumulative counts of unyo_check_start_lag_seconds buckets. */

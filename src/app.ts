@@ -48,6 +48,7 @@ const RESTART_KEYS = [
   "server.body_limit",
   "server.trust_proxy",
   "storage",
+  "history.flush_interval",
   "security.login_throttle",
 ] as const;
 
@@ -84,6 +85,8 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
         .record(checkId, {
           at: r.at,
           ok: r.ok,
+          // Late is a warning, not an outage: it counts as up in the uptime, like degraded.
+          degraded: r.state === "late",
           durationMs: r.durationMs,
           errorKind: r.ok ? null : "heartbeat",
           message: r.message,

@@ -11,7 +11,7 @@ import { type Assertion, DURATION_SUBJECTS, type Literal, type Subject } from ".
  * | tcp       | the banner text read, if `read_banner`, else ""          |                 |
  * | tls       | { subject, issuer, valid_from, valid_to, san, authorized, authorization_error, protocol } | certExpiresInMs |
  * | dns       | the answers, as strings (A/AAAA/CNAME/NS/PTR/TXT) or objects (MX/SRV/CAA/SOA) | |
- * | postgres, mysql | the rows of the query, as objects (or [] without a query) |          |
+ * | postgres, mysql | the rows of the query, as objects ([{ ok: 1 }] without one) |           |
  * | redis     | the command's reply (PONG without a command)             |                 |
  * | command   | stdout parsed as JSON when it is JSON, otherwise the text | exitCode, stdout, stderr |
  */

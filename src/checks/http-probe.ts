@@ -23,9 +23,14 @@ const MAX_REDIRECTS = 10;
  * One HTTP(S) request with a hard deadline, built on node:http so TLS verification can be
  * switched per check and failures can be told apart (dns / connect / tls / timeout / http).
  */
-export async function probeHttp(spec: HttpProbeSpec, signal: AbortSignal): Promise<ProbeOutcome> {
+export async function probeHttp(
+  spec: HttpProbeSpec,
+  signal: AbortSignal,
+  /** The attempt's deadline when the caller made one (see ProbeContext.deadline). */
+  given?: AbortSignal,
+): Promise<ProbeOutcome> {
   const started = performance.now();
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs)]);
+  const deadline = given ?? AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs)]);
   let url = new URL(spec.url);
   let request = spec;
   try {

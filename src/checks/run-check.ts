@@ -2,7 +2,7 @@ import type { CheckConfig } from "../config/schema.ts";
 import type { Assertion } from "./assertions.ts";
 import { type AssertionFailure, evaluate, type Observation } from "./evaluate.ts";
 import { runProbe } from "./probes/index.ts";
-import type { ErrorKind } from "./probes/types.ts";
+import { type ErrorKind, makeDeadline } from "./probes/types.ts";
 
 export interface CheckRunResult {
   ok: boolean;
@@ -63,12 +63,15 @@ async function attemptOnce(
   assertions: readonly Assertion[],
   options: RunOptions,
 ): Promise<Omit<CheckRunResult, "attempts">> {
+  // An attempt must end before the next slot of the same check.
+  const timeoutMs = Math.min(check.timeout, check.every);
+  const deadline = makeDeadline(options.signal, timeoutMs);
   const outcome = await runProbe(check, {
     signal: options.signal,
-    // An attempt must end before the next slot of the same check.
-    timeoutMs: Math.min(check.timeout, check.every),
+    timeoutMs,
     baseUrl: options.baseUrl,
-  });
+    deadline: deadline.signal,
+  }).finally(() => deadline.dispose());
   if (!outcome.ok) {
     return {
       ok: false,

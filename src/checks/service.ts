@@ -1,5 +1,6 @@
 import type { CheckConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
+import { UnyoError } from "../core/errors.ts";
 import type { CheckState, EventBus } from "../core/events.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import type { Log } from "../log/logger.ts";
@@ -180,6 +181,15 @@ export class CheckService {
   /** Runs a check now, outside its schedule, and records the result like any other. */
   async runNow(id: string, signal: AbortSignal): Promise<CheckRunResult> {
     const entry = this.#require(id);
+    if (entry.config.kind === "heartbeat") {
+      throw new UnyoError(
+        "UNYO_E_VALIDATION",
+        `${id} is a heartbeat: it is not run, it reports in.`,
+        {
+          hint: "Ping its URL from the job instead.",
+        },
+      );
+    }
     const at = this.#deps.clock.now();
     const result = await runCheck(entry.config, entry.assertions, {
       baseUrl: this.#deps.baseUrl(),
@@ -245,14 +255,19 @@ export class CheckService {
       message: result.message,
     });
     const before = this.#view(entry.config).state;
-    const previous = this.#states.get(id) ?? emptyState(id, this.#startedAt);
-    const next = nextState(previous, result, entry.config, now);
-    next.nextDueAt = this.#scheduler.nextAt(id) ?? previous.nextDueAt;
-    this.#states.set(id, next);
+    let state = this.#states.get(id);
+    if (!state) {
+      state = emptyState(id, this.#startedAt);
+      this.#states.set(id, state);
+    }
+    const next = nextState(state, result, entry.config, now);
     const changed =
-      next.state !== previous.state ||
-      next.consecutiveFailures !== previous.consecutiveFailures ||
-      next.consecutiveSuccesses !== previous.consecutiveSuccesses;
+      next.state !== state.state ||
+      next.consecutiveFailures !== state.consecutiveFailures ||
+      next.consecutiveSuccesses !== state.consecutiveSuccesses;
+    // Updated in place: a new state object per run would be garbage that lives a whole
+    // interval, which at thousands of checks fills the old generation between collections.
+    Object.assign(state, next, { nextDueAt: this.#scheduler.nextAt(id) ?? state.nextDueAt });
     if (changed) await this.#save(id, before, now, result.message);
   }
 

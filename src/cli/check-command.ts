@@ -83,7 +83,7 @@ export const checkCommand: Command = {
     }
     if (check.kind === "heartbeat") {
       throw new UnyoError("UNYO_E_USAGE", `${id} is a heartbeat: it is not run, it reports in.`, {
-        hint: "See `unyo checks show ID` on the server for its last pings.",
+        hint: "See `unyo checks show ID` on the server for its state and next expected ping.",
       });
     }
     const baseUrl =
@@ -91,7 +91,7 @@ export const checkCommand: Command = {
     const assertions = check.expect.map(parseAssertion);
     const result = await runCheck(check, assertions, {
       baseUrl,
-      signal: AbortSignal.timeout(check.timeout * (check.retries + 1) + 5000),
+      signal: AbortSignal.timeout((check.timeout + check.retry_delay) * (check.retries + 1) + 5000),
     });
     const passed = result.ok;
     if (values.json) {
@@ -156,8 +156,6 @@ export const checkCommand: Command = {
   },
 };
 
-function short(value: unknown): string {
-  const text =
-    typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+function short(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

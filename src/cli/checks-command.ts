@@ -13,7 +13,8 @@ The checks of a running Unyo, through its API (log in first with \`unyo login\`,
 UNYO_TOKEN to an API token).
 
 Subcommands:
-  list [--state STATE] [--json]   Every check: state, since, uptime 24h/7d/30d, p95, last message
+  list [--state STATE] [--json]   Every check: state, since, uptime 24h/7d/30d, p95, last message;
+                                  heartbeat ping URLs (operators and admins)
   show ID [--json]                One check: settings, uptime, latency, latest results, transitions
   pause ID                        Stop running a check (operator; kept across restarts)
   resume ID                       Run a paused check again (operator)
@@ -71,6 +72,12 @@ async function list(argv: string[], io: CliIO): Promise<number> {
     ]);
   }
   io.stdout(table(rows));
+  const beats = checks.filter((c) => c.heartbeat?.ping_url);
+  if (beats.length > 0) {
+    io.stdout(
+      `\nHeartbeat ping URLs (secrets: give each only to its job):\n${table(beats.map((c) => [c.id, c.heartbeat.ping_url]))}`,
+    );
+  }
   const down = checks.filter((c) => c.state === "down").length;
   io.stderr(`${checks.length} check(s), ${down} down.\n`);
   return EXIT.ok;
@@ -94,6 +101,9 @@ async function show(argv: string[], io: CliIO): Promise<number> {
       `  uptime: 24h ${pct(c.uptime?.["24h"])}, 7d ${pct(c.uptime?.["7d"])}, 30d ${pct(c.uptime?.["30d"])}\n` +
       `  latency 24h: avg ${ms(l.avg_ms)}, p50 ${ms(l.p50_ms)}, p95 ${ms(l.p95_ms)}, p99 ${ms(l.p99_ms)}, max ${ms(l.max_ms)}\n` +
       (c.last_message ? `  last message: ${c.last_message}\n` : "") +
+      (c.heartbeat
+        ? `  heartbeat: next ping expected ${when(c.heartbeat.expected_at)}${c.heartbeat.ping_url ? `; ping URL ${c.heartbeat.ping_url}` : ""}\n`
+        : "") +
       "\nLatest results:\n" +
       table([
         ["TIME", "OUTCOME", "DURATION", "MESSAGE"],

@@ -80,6 +80,12 @@ export function probeSchemas(ctx: SchemaContext) {
 
 export type ProbeKind = keyof ReturnType<typeof probeSchemas>;
 
+/** What must hold when `expect` is not given: the answer is good by the kind's convention. */
+const DEFAULT_EXPECT: Record<string, string[]> = {
+  http: ["status < 400"],
+  command: ["exit_code == 0"],
+};
+
 /** Subjects each probe kind can answer, for config-time checks of `expect`. */
 const SUBJECTS: Record<string, readonly Subject["kind"][]> = {
   http: ["status", "response_time", "header", "body", "cert_expires_in"],
@@ -132,7 +138,7 @@ export function checkSchema(ctx: SchemaContext) {
         .optional()
         .meta({
           description:
-            "Assertions that must all hold (http default: status < 400); see docs/checks.md",
+            "Assertions that must all hold (default: http status < 400, command exit_code == 0); see docs/checks.md",
           examples: [["status == 200", 'body.status == "healthy"', "response_time < 500ms"]],
         }),
       retries: positiveInt("retries", 0, 10, 2).default(0).meta({
@@ -203,6 +209,6 @@ export function checkSchema(ctx: SchemaContext) {
     })
     .transform((check) => {
       const kind = kinds.find((k) => check[k] !== undefined) as keyof typeof probes;
-      return { ...check, kind, expect: check.expect ?? (kind === "http" ? ["status < 400"] : []) };
+      return { ...check, kind, expect: check.expect ?? DEFAULT_EXPECT[kind] ?? [] };
     });
 }

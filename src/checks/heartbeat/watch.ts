@@ -166,7 +166,8 @@ export function evaluate(
   }
 
   let result: HeartbeatResult | null = null;
-  if (expected !== null && now >= expected && watch.state !== "late") {
+  // A run that reported its start (and is within grace) is running, not late.
+  if (expected !== null && now >= expected && watch.state !== "late" && !stuck) {
     watch.state = "late";
     const message = `expected a ping at ${iso(watch, expected)} (${describe(watch)})`;
     result = { at: now, state: "late", ok: false, durationMs: 0, message };

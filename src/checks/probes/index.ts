@@ -31,6 +31,7 @@ export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<P
         timeoutMs: ctx.timeoutMs,
       },
       ctx.signal,
+      ctx.deadline,
     );
   }
   if (check.tcp) return probeTcp(check.tcp, ctx);

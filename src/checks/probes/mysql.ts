@@ -11,6 +11,7 @@ import type { Connection, QueryError } from "mysql2";
 import { z } from "zod";
 import { type SchemaContext, secretSchema } from "../../config/secret.ts";
 import { redactUrl } from "../../store/postgres.ts";
+import { reasonOf, scrub, secretsOf, untilAborted } from "./db-common.ts";
 import {
   abortedOutcome,
   attemptSignal,
@@ -80,7 +81,6 @@ export const probeMysql: Probe<MysqlProbeConfig> = async (spec, ctx) => {
   // Loaded on first use (~25 MB, ~0.1 s): most installations never run a mysql check.
   const { createConnection } = await import("mysql2");
   const startedAt = performance.now();
-  const deadline = startedAt + ctx.timeoutMs;
   const signal = attemptSignal(ctx);
   const secrets = secretsOf(spec.url);
   const target = redactUrl(spec.url);
@@ -105,7 +105,7 @@ export const probeMysql: Probe<MysqlProbeConfig> = async (spec, ctx) => {
         conn.once("error", reject);
       });
       phase = "query";
-      await limitStatementTime(conn, deadline - performance.now());
+      await limitStatementTime(conn, ctx.timeoutMs);
       // No mysql2 `timeout` here: the attempt's signal is the client-side deadline, and
       // mysql2's timer would outlive a connection destroyed at shutdown.
       const [rows] = await conn.promise().query({
@@ -139,12 +139,12 @@ export const probeMysql: Probe<MysqlProbeConfig> = async (spec, ctx) => {
 };
 
 /**
- * Best effort: asks the server to stop the statement at the deadline too. MariaDB knows
+ * Best effort: asks the server to stop the statement after the attempt's timeout too
+ * (counted from when the statement starts, so just after the client gave up). MariaDB knows
  * max_statement_time (seconds, any statement), MySQL max_execution_time (ms, SELECT only);
  * a server that knows neither (or a proxy that refuses SET) just relies on the client side.
  */
-async function limitStatementTime(conn: Connection, remainingMs: number): Promise<void> {
-  const ms = Math.max(1, Math.ceil(remainingMs));
+async function limitStatementTime(conn: Connection, ms: number): Promise<void> {
   const p = conn.promise();
   try {
     await p.query("set session max_statement_time = ?", [ms / 1000]);
@@ -251,45 +251,4 @@ async function close(conn: Connection, graceful: boolean): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The work's result, or a rejection as soon as the signal fires. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => {}); // it may still fail after the signal decided the outcome
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-/** Node reports "localhost" failures as an AggregateError with an empty message. */
-function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && error.message === "") {
-    return error.errors
-      .map((e: unknown) => (e instanceof Error ? e.message : String(e)))
-      .join("; ");
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The URL's password (user-info or ?password=), raw and percent-decoded. */
-function secretsOf(url: string): string[] {
-  if (!URL.canParse(url)) return [];
-  const parsed = new URL(url);
-  const raw = [parsed.password, parsed.searchParams.get("password") ?? ""];
-  return raw.flatMap((p) => {
-    if (p === "") return [];
-    try {
-      return [p, decodeURIComponent(p)];
-    } catch {
-      return [p];
-    }
-  });
-}
-
-/** No message leaves the probe with the password in it, whatever the driver wrote. */
-function scrub(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => out.replaceAll(secret, "***"), text);
 }

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { type SchemaContext, secretSchema } from "../../config/secret.ts";
 import { redactUrl } from "../../store/postgres.ts";
+import { reasonOf, scrub, secretsOf, untilAborted } from "./db-common.ts";
 import {
   abortedOutcome,
   attemptSignal,
@@ -169,45 +170,4 @@ function classify(error: unknown, f: FailureContext): { kind: ErrorKind; message
     return { kind: "tls", message: `TLS with ${f.target} failed: ${reason}` };
   }
   return { kind: "connect", message: `cannot connect to ${f.target}: ${reason}` };
-}
-
-/** The work's result, or a rejection as soon as the signal fires. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => {}); // it may still fail after the signal decided the outcome
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
-
-/** Node reports "localhost" failures as an AggregateError with an empty message. */
-function reasonOf(error: unknown): string {
-  if (error instanceof AggregateError && error.message === "") {
-    return error.errors
-      .map((e: unknown) => (e instanceof Error ? e.message : String(e)))
-      .join("; ");
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The URL's password (user-info or ?password=), raw and percent-decoded. */
-function secretsOf(url: string): string[] {
-  if (!URL.canParse(url)) return [];
-  const parsed = new URL(url);
-  const raw = [parsed.password, parsed.searchParams.get("password") ?? ""];
-  return raw.flatMap((p) => {
-    if (p === "") return [];
-    try {
-      return [p, decodeURIComponent(p)];
-    } catch {
-      return [p];
-    }
-  });
-}
-
-/** No message leaves the probe with the password in it, whatever the driver wrote. */
-function scrub(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => out.replaceAll(secret, "***"), text);
 }

@@ -31,13 +31,42 @@ export interface ProbeContext {
   timeoutMs: number;
   /** Unyo's own base URL, for http checks whose url is a path. */
   baseUrl: string;
+  /**
+   * The attempt's deadline (shutdown or timeout), made and disposed by the caller. Without
+   * it attemptSignal() makes one with AbortSignal.timeout, whose timer lives on until it
+   * fires: at hundreds of runs a second those live timers fill the old generation.
+   */
+  deadline?: AbortSignal;
+}
+
+/** A signal that aborts on `parent` or after `ms`; dispose() when done frees the timer at once. */
+export function makeDeadline(
+  parent: AbortSignal,
+  ms: number,
+): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onParent = () => controller.abort(parent.reason);
+  if (parent.aborted) onParent();
+  else parent.addEventListener("abort", onParent, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("the attempt timed out", "TimeoutError")),
+    ms,
+  );
+  timer.unref();
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      parent.removeEventListener("abort", onParent);
+    },
+  };
 }
 
 export type Probe<Spec> = (spec: Spec, ctx: ProbeContext) => Promise<ProbeOutcome>;
 
 /** A deadline signal for one attempt: the shutdown signal or the timeout, whichever first. */
 export function attemptSignal(ctx: ProbeContext): AbortSignal {
-  return AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
+  return ctx.deadline ?? AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]);
 }
 
 /** The failure to report when the attempt's signal fired: shutdown or timeout. */
