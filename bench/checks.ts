@@ -155,6 +155,7 @@ async function runLoad(checks: number) {
     process.execPath,
     [
       "--max-semi-space-size=2",
+      "--optimize-for-size",
       "bin/unyo.js",
       "up",
       "--config",

@@ -101,17 +101,13 @@ await reader.recent(ids[0] as string, 100);
 const recentMs = performance.now() - q1;
 
 await sql`vacuum`.execute(store.db);
-const tables: Record<string, { rows: number; bytes: number }> = {};
+// Rows per table (node:sqlite is built without the dbstat table, so no per-table bytes).
+const tables: Record<string, { rows: number }> = {};
 for (const table of ["check_samples", "check_rollups", "check_failures", "check_events"]) {
   const rows = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(
     store.db,
   );
-  const bytes = await sql<{
-    b: number;
-  }>`select sum(pgsize) as b from dbstat where name = ${table} or tbl_name = ${table}`
-    .execute(store.db)
-    .catch(() => ({ rows: [{ b: 0 }] }));
-  tables[table] = { rows: Number(rows.rows[0]?.n ?? 0), bytes: Number(bytes.rows[0]?.b ?? 0) };
+  tables[table] = { rows: Number(rows.rows[0]?.n ?? 0) };
 }
 await store.close();
 const fileBytes = statSync(path).size;
@@ -138,9 +134,7 @@ else {
   );
   console.log(`database     ${report.databaseMB} MB (${report.bytesPerResult} bytes per result)`);
   for (const [name, t] of Object.entries(tables)) {
-    console.log(
-      `  ${name.padEnd(15)} ${String(t.rows).padStart(10)} rows  ${(t.bytes / 1e6).toFixed(1).padStart(7)} MB`,
-    );
+    console.log(`  ${name.padEnd(15)} ${String(t.rows).padStart(10)} rows`);
   }
   console.log(
     `simulated in ${report.simulateSeconds} s; 24h/7d/30d for all checks in ${listMs.toFixed(0)} ms; 100 latest results in ${recentMs.toFixed(0)} ms`,

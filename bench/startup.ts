@@ -32,9 +32,11 @@ async function startOnce(dataDir: string, idleMs: number): Promise<Run> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    // The same V8 flag as `npm start` and the bin/unyo.js shebang (a small young generation).
+    // The same V8 flags as `npm start` and the bin/unyo.js shebang (small young generation,
+    // heap tuned for size).
     [
       "--max-semi-space-size=2",
+      "--optimize-for-size",
       "bin/unyo.js",
       "up",
       "--config",

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --optimize-for-size
 // The `unyo` command. Plain JavaScript so it can refuse an old Node.js with a clear message
 // before any TypeScript is loaded; the rest of Unyo runs as .ts through Node's type stripping.
 const major = Number(process.versions.node.split(".")[0]);
