@@ -38,7 +38,7 @@ function textWidth(text: string): number {
   return width;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -46,8 +46,8 @@ export function renderBadge(label: string, value: string, color: BadgeColor): st
   const lw = textWidth(label) + 12;
   const vw = textWidth(value) + 12;
   const w = lw + vw;
-  const l = escape(label);
-  const v = escape(value);
+  const l = escapeXml(label);
+  const v = escapeXml(value);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${l}: ${v}">
 <title>${l}: ${v}</title>
 <linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>

@@ -142,7 +142,7 @@ export class CheckService {
     this.#scheduler.remove(id);
     const state = { ...(this.#states.get(id) ?? emptyState(id, now)), pausedBy: by, pausedAt: now };
     this.#states.set(id, state);
-    await this.#save(id, before.state, now, "paused by " + by);
+    await this.#save(id, before.state, now, `paused by ${by}`);
     return this.#view(entry.config);
   }
 

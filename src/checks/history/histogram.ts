@@ -17,7 +17,7 @@ export function bucketOf(ms: number): number {
 }
 
 /** A representative value of a bucket: the geometric middle of its range. */
-function valueOf(bucket: number): number {
+function bucketValue(bucket: number): number {
   if (bucket === 0) return 0;
   return GROWTH ** (bucket - 0.5);
 }
@@ -44,7 +44,7 @@ export class LatencyHistogram {
     let seen = 0;
     for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
       seen += this.counts.get(b) ?? 0;
-      if (seen >= rank) return Math.round(valueOf(b) * 10) / 10;
+      if (seen >= rank) return Math.round(bucketValue(b) * 10) / 10;
     }
     return null;
   }
@@ -77,7 +77,7 @@ export class LatencyHistogram {
     };
     while (pos < data.length) {
       bucket += read();
-      h.add(valueOf(bucket), read());
+      h.add(bucketValue(bucket), read());
     }
     return h;
   }

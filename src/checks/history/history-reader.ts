@@ -137,8 +137,10 @@ export class HistoryReader {
     const acc = new Map<string, Record<WindowName, Rollup>>();
     const get = (id: string) => {
       let r = acc.get(id);
-      if (!r)
-        acc.set(id, (r = { "24h": emptyRollup(), "7d": emptyRollup(), "30d": emptyRollup() }));
+      if (!r) {
+        r = { "24h": emptyRollup(), "7d": emptyRollup(), "30d": emptyRollup() };
+        acc.set(id, r);
+      }
       return r;
     };
     for (const row of hourly) {
