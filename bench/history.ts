@@ -40,7 +40,7 @@ const log = createLogger({ level: "error" });
 const history = new CheckHistory(store.db, clock, log, {
   flushIntervalMs: FLUSH_EVERY,
   rawRetentionMs: 7 * DAY,
-  hourlyRetentionMs: 90 * DAY,
+  hourlyRetentionMs: 400 * DAY,
   dailyRetentionMs: 400 * DAY,
 });
 

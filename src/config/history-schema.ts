@@ -12,9 +12,10 @@ export const historySchema = z
     raw: positive("7d")
       .prefault("7d")
       .meta({ description: "Every single result, with failure messages, is kept this long" }),
-    hourly: positive("90d")
-      .prefault("90d")
-      .meta({ description: "Hourly rollups (count, failures, latency avg/p50/p95/p99/max)" }),
+    hourly: positive("400d").prefault("400d").meta({
+      description:
+        "Hourly rollups (count, failures, latency avg/p50/p95/p99/max); ~100 bytes per check per hour",
+    }),
     daily: positive("400d")
       .prefault("400d")
       .meta({ description: "Daily rollups and the state-transition log" }),

@@ -104,6 +104,43 @@ describe("checks API", () => {
     assert.equal(bad.statusCode, 400);
   });
 
+  test("timeline: buckets per minute, hour and day", async () => {
+    const hourly = (await as(viewer, "GET", "/api/v1/checks/web/timeline")).json();
+    assert.equal(hourly.resolution, "1h");
+    assert.ok(hourly.buckets.length >= 24 && hourly.buckets.length <= 25);
+    const total = hourly.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0);
+    assert.equal(total, 3);
+    const minutes = (
+      await as(
+        viewer,
+        "GET",
+        "/api/v1/checks/web/timeline?resolution=1m&from=" +
+          new Date(Date.now() - 600_000).toISOString(),
+      )
+    ).json();
+    assert.equal(
+      minutes.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0),
+      3,
+    );
+    const failed = minutes.buckets.find((b: { failures: number }) => b.failures > 0);
+    assert.equal(failed.uptime_percent, failed.count === 1 ? 0 : failed.uptime_percent);
+    const days = (
+      await as(
+        viewer,
+        "GET",
+        "/api/v1/checks/web/timeline?resolution=1d&from=2026-01-01T00:00:00Z&to=2026-01-03T00:00:00Z",
+      )
+    ).json();
+    assert.equal(days.buckets.length, 2);
+    const tooMany = await as(
+      viewer,
+      "GET",
+      "/api/v1/checks/web/timeline?resolution=1m&from=2026-01-01T00:00:00Z&to=2026-01-03T00:00:00Z",
+    );
+    assert.equal(tooMany.statusCode, 400);
+    assert.match(tooMany.json().error.message, /at most 1500/);
+  });
+
   test("pause and resume are kept, shown and audited", async () => {
     const paused = await as(operator, "POST", "/api/v1/checks/web/pause");
     assert.equal(paused.json().state, "paused");

@@ -30,6 +30,7 @@ const EXPECTED: Record<string, "public" | "viewer" | "operator" | "admin"> = {
   "GET /api/v1/checks/:id/results": "viewer",
   "GET /api/v1/checks/:id/uptime": "viewer",
   "GET /api/v1/checks/:id/events": "viewer",
+  "GET /api/v1/checks/:id/timeline": "viewer",
   "GET /api/v1/checks/:id/badge.svg": "viewer",
   "POST /api/v1/checks/:id/pause": "operator",
   "POST /api/v1/checks/:id/resume": "operator",

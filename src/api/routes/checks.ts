@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { roleAtLeast } from "../../auth/roles.ts";
+import type { Resolution } from "../../checks/history/timeline.ts";
 import type { CheckConfig } from "../../config/schema.ts";
 import { UnyoError } from "../../core/errors.ts";
 import type { Runtime } from "../../runtime.ts";
@@ -218,6 +219,64 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
       if (!(from < to)) throw new UnyoError("UNYO_E_VALIDATION", "from must be before to.");
       const summary = await rt.history.summary(config.id, from, to);
       return { from: iso(from), to: iso(to), summary: presentSummary(summary) };
+    },
+  );
+
+  app.get<{
+    Params: { id: string };
+    Querystring: { resolution?: Resolution; from?: string; to?: string };
+  }>(
+    "/api/v1/checks/:id/timeline",
+    {
+      config: { auth: "viewer" },
+      schema: {
+        summary: "A check's history in buckets of 1m, 1h or 1d, for charts",
+        description:
+          "1m comes from the raw results (history.raw), 1h and 1d from the rollups. Default: the last 24 h per hour. At most 1500 buckets.",
+        tags: ["checks"],
+        params: idParams,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            resolution: { type: "string", enum: ["1m", "1h", "1d"], default: "1h" },
+            from: { type: "string", format: "date-time" },
+            to: { type: "string", format: "date-time" },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              resolution: { type: "string" },
+              buckets: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    start: { type: "string", format: "date-time" },
+                    ...summarySchema.properties,
+                  },
+                },
+              },
+            },
+          },
+          400: { $ref: "Error#" },
+          404: { $ref: "Error#" },
+        },
+      },
+    },
+    async (request) => {
+      const { config } = find(request.params.id);
+      const resolution = request.query.resolution ?? "1h";
+      const to = request.query.to ? Date.parse(request.query.to) : rt.clock.now();
+      const from = request.query.from ? Date.parse(request.query.from) : to - 86_400_000;
+      if (!(from < to)) throw new UnyoError("UNYO_E_VALIDATION", "from must be before to.");
+      const buckets = await rt.history.timeline(config.id, { from, to, resolution });
+      return {
+        resolution,
+        buckets: buckets.map((b) => ({ start: iso(b.start), ...presentSummary(b.summary) })),
+      };
     },
   );
 

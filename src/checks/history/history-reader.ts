@@ -16,6 +16,7 @@ import {
   summarise,
 } from "./rollup.ts";
 import { decodeSamples, HOUR_MS, type Outcome } from "./sample-codec.ts";
+import { type Bucket, type Resolution, timeline } from "./timeline.ts";
 
 export interface ResultView {
   at: number;
@@ -92,6 +93,14 @@ export class HistoryReader {
     const byTime = new Map(rows.map((r) => [Number(r.at), r.message]));
     for (const f of this.#history.pendingFailures(checkId)) byTime.set(f.at, f.message);
     for (const r of failed) r.message = byTime.get(r.at) ?? null;
+  }
+
+  /** Buckets of 1m (raw window), 1h or 1d over [from, to), for charts. */
+  timeline(
+    checkId: string,
+    range: { from: number; to: number; resolution: Resolution },
+  ): Promise<Bucket[]> {
+    return timeline(this.#db, this.#history, checkId, range);
   }
 
   /** Summary of one check over [from, to): rollups for whole hours/days, memory for the rest. */
