@@ -214,9 +214,7 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
     },
     async (request) => {
       const { config } = find(request.params.id);
-      const to = request.query.to ? Date.parse(request.query.to) : rt.clock.now();
-      const from = request.query.from ? Date.parse(request.query.from) : to - 86_400_000;
-      if (!(from < to)) throw new UnyoError("UNYO_E_VALIDATION", "from must be before to.");
+      const { from, to } = windowOf(request.query, rt.clock.now());
       const summary = await rt.history.summary(config.id, from, to);
       return { from: iso(from), to: iso(to), summary: presentSummary(summary) };
     },
@@ -269,9 +267,7 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
     async (request) => {
       const { config } = find(request.params.id);
       const resolution = request.query.resolution ?? "1h";
-      const to = request.query.to ? Date.parse(request.query.to) : rt.clock.now();
-      const from = request.query.from ? Date.parse(request.query.from) : to - 86_400_000;
-      if (!(from < to)) throw new UnyoError("UNYO_E_VALIDATION", "from must be before to.");
+      const { from, to } = windowOf(request.query, rt.clock.now());
       const buckets = await rt.history.timeline(config.id, { from, to, resolution });
       return {
         resolution,
@@ -306,4 +302,15 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
       };
     },
   );
+}
+
+/** `from`/`to` of a query (ISO 8601), by default the 24 hours up to now; from before to. */
+function windowOf(
+  query: { from?: string; to?: string },
+  now: number,
+): { from: number; to: number } {
+  const to = query.to ? Date.parse(query.to) : now;
+  const from = query.from ? Date.parse(query.from) : to - 86_400_000;
+  if (!(from < to)) throw new UnyoError("UNYO_E_VALIDATION", "from must be before to.");
+  return { from, to };
 }

@@ -16,7 +16,7 @@ import {
   summarise,
 } from "./rollup.ts";
 import { decodeSamples, HOUR_MS, type Outcome } from "./sample-codec.ts";
-import { type Bucket, type Resolution, timeline } from "./timeline.ts";
+import { type Bucket, type Resolution, samplesBetween, timeline } from "./timeline.ts";
 
 export interface ResultView {
   at: number;
@@ -231,24 +231,8 @@ export class HistoryReader {
     return total;
   }
 
-  async #samples(checkId: string, from: number, to: number) {
-    const pending = this.#history
-      .pending(checkId)
-      .filter((b) => b.hour >= hourOf(from) && b.hour < to);
-    const stored = await this.#db
-      .selectFrom("check_samples")
-      .select(["hour", "data"])
-      .where("check_id", "=", checkId)
-      .where("hour", ">=", hourOf(from))
-      .where("hour", "<", to)
-      .execute();
-    const pendingHours = new Set(pending.filter((b) => b.complete).map((b) => b.hour));
-    return [
-      ...stored
-        .filter((r) => !pendingHours.has(Number(r.hour)))
-        .flatMap((r) => decodeSamples(Number(r.hour), r.data)),
-      ...pending.flatMap((b) => decodeSamples(b.hour, b.bytes())),
-    ];
+  #samples(checkId: string, from: number, to: number) {
+    return samplesBetween(this.#db, this.#history, checkId, from, to);
   }
 }
 

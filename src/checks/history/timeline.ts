@@ -106,7 +106,7 @@ export async function timeline(
 }
 
 /** Raw samples in [from, to): stored hours and what is still in memory, without doubles. */
-async function samplesBetween(
+export async function samplesBetween(
   db: Kysely<Database>,
   history: CheckHistory,
   checkId: string,
