@@ -1,8 +1,48 @@
 /**
- * Pieces the database probes (postgres, mysql, redis) share: giving up on a driver call when
- * the attempt's signal fires, readable error text, and keeping the URL's password out of
- * every message.
+ * Pieces the database probes (postgres, mysql, redis) share: the schema of a SQL probe,
+ * giving up on a driver call when the attempt's signal fires, readable error text, and
+ * keeping the URL's password out of every message.
  */
+import { z } from "zod";
+import { type SchemaContext, secretSchema } from "../../config/secret.ts";
+
+const paramSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: "expected a string, number, true/false or null",
+});
+
+export interface SqlProbeSpec {
+  /** Whether a URL is one this database's driver takes. */
+  isUrl(url: string): boolean;
+  urlError: string;
+  urlDescription: string;
+  urlExamples: unknown[];
+  queryDescription: string;
+  queryExample: string;
+  paramsError: string;
+  paramsDescription: string;
+  paramsExample: unknown[];
+}
+
+/** `url`, `query` and `params` of a SQL probe (postgres, mysql). */
+export function sqlProbeSchema(ctx: SchemaContext, spec: SqlProbeSpec) {
+  const sqlText = 'expected SQL text, e.g. "select count(*) as n from jobs where failed"';
+  return z.strictObject({
+    url: secretSchema(ctx)
+      .refine((url) => (ctx.readSecrets === false && url === "") || spec.isUrl(url), {
+        error: spec.urlError,
+      })
+      .meta({ description: spec.urlDescription, examples: spec.urlExamples }),
+    query: z
+      .string({ error: sqlText })
+      .min(1, { error: sqlText })
+      .optional()
+      .meta({ description: spec.queryDescription, examples: [spec.queryExample] }),
+    params: z
+      .array(paramSchema, { error: spec.paramsError })
+      .optional()
+      .meta({ description: spec.paramsDescription, examples: [spec.paramsExample] }),
+  });
+}
 
 /** The work's result, or a rejection as soon as the signal fires. */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

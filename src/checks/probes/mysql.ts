@@ -8,10 +8,10 @@
  */
 import type { Socket } from "node:net";
 import type { Connection, QueryError } from "mysql2";
-import { z } from "zod";
-import { type SchemaContext, secretSchema } from "../../config/secret.ts";
+import type { z } from "zod";
+import type { SchemaContext } from "../../config/secret.ts";
 import { redactUrl } from "../../store/postgres.ts";
-import { reasonOf, scrub, secretsOf, untilAborted } from "./db-common.ts";
+import { reasonOf, scrub, secretsOf, sqlProbeSchema, untilAborted } from "./db-common.ts";
 import {
   abortedOutcome,
   attemptSignal,
@@ -36,36 +36,20 @@ const AUTH_ERRORS = new Set([
   "ER_NOT_SUPPORTED_AUTH_MODE",
 ]);
 
-const paramSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
-  error: "expected a string, number, true/false or null",
-});
-
 export function mysqlProbeSchema(ctx: SchemaContext) {
-  return z.strictObject({
-    url: secretSchema(ctx)
-      .refine((url) => (ctx.readSecrets === false && url === "") || isMysqlUrl(url), {
-        error: "expected a mysql:// URL such as mysql://monitor:PASSWORD@db.example.com:3306/app",
-      })
-      .meta({
-        description:
-          "Connection URL, mysql://user:password@host:3306/database (a string or { file: path })",
-        examples: ["mysql://monitor:secret@db.example.com:3306/app", { file: "secrets/mysql-url" }],
-      }),
-    query: z
-      .string({ error: 'expected SQL text, e.g. "select count(*) as n from jobs where failed"' })
-      .min(1, { error: 'expected SQL text, e.g. "select count(*) as n from jobs where failed"' })
-      .optional()
-      .meta({
-        description:
-          "Query to run; its rows are the body (default: select 1 as ok). Integers come back as numbers (as text beyond 2^53), DECIMAL as text",
-        examples: [
-          "select count(*) as n from jobs where failed and finished_at > now() - interval ? minute",
-        ],
-      }),
-    params: z
-      .array(paramSchema, { error: "expected a list of query parameters, e.g. [60, true]" })
-      .optional()
-      .meta({ description: "Values for the ? placeholders in the query", examples: [[60]] }),
+  return sqlProbeSchema(ctx, {
+    isUrl: isMysqlUrl,
+    urlError: "expected a mysql:// URL such as mysql://monitor:PASSWORD@db.example.com:3306/app",
+    urlDescription:
+      "Connection URL, mysql://user:password@host:3306/database (a string or { file: path })",
+    urlExamples: ["mysql://monitor:secret@db.example.com:3306/app", { file: "secrets/mysql-url" }],
+    queryDescription:
+      "Query to run; its rows are the body (default: select 1 as ok). Integers come back as numbers (as text beyond 2^53), DECIMAL as text",
+    queryExample:
+      "select count(*) as n from jobs where failed and finished_at > now() - interval ? minute",
+    paramsError: "expected a list of query parameters, e.g. [60, true]",
+    paramsDescription: "Values for the ? placeholders in the query",
+    paramsExample: [60],
   });
 }
 

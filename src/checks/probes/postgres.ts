@@ -7,10 +7,10 @@
  * running there after Unyo gave up on it.
  */
 import { Client, types } from "pg";
-import { z } from "zod";
-import { type SchemaContext, secretSchema } from "../../config/secret.ts";
+import type { z } from "zod";
+import type { SchemaContext } from "../../config/secret.ts";
 import { redactUrl } from "../../store/postgres.ts";
-import { reasonOf, scrub, secretsOf, untilAborted } from "./db-common.ts";
+import { reasonOf, scrub, secretsOf, sqlProbeSchema, untilAborted } from "./db-common.ts";
 import {
   abortedOutcome,
   attemptSignal,
@@ -25,37 +25,21 @@ const INT8_OID = 20;
 /** How long a polite goodbye (Terminate) may take before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1000;
 
-const paramSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
-  error: "expected a string, number, true/false or null",
-});
-
 export function postgresProbeSchema(ctx: SchemaContext) {
-  return z.strictObject({
-    url: secretSchema(ctx)
-      .refine((url) => (ctx.readSecrets === false && url === "") || isPostgresUrl(url), {
-        error:
-          "expected a postgres:// URL such as postgres://monitor:PASSWORD@db.example.com:5432/app",
-      })
-      .meta({
-        description:
-          "Connection URL, postgres://user:password@host:5432/database (a string or { file: path })",
-        examples: ["postgres://monitor:secret@db.example.com:5432/app", { file: "secrets/db-url" }],
-      }),
-    query: z
-      .string({ error: 'expected SQL text, e.g. "select count(*) as n from jobs where failed"' })
-      .min(1, { error: 'expected SQL text, e.g. "select count(*) as n from jobs where failed"' })
-      .optional()
-      .meta({
-        description:
-          "Query to run; its rows are the body (default: select 1 as ok). int8 columns such as count(*) come back as numbers, numeric as text (cast with ::float8 to compare)",
-        examples: [
-          "select count(*) as n from jobs where failed and finished_at > now() - $1::interval",
-        ],
-      }),
-    params: z
-      .array(paramSchema, { error: 'expected a list of query parameters, e.g. ["1 hour", 5]' })
-      .optional()
-      .meta({ description: "Values for $1, $2, … in the query", examples: [["1 hour"]] }),
+  return sqlProbeSchema(ctx, {
+    isUrl: isPostgresUrl,
+    urlError:
+      "expected a postgres:// URL such as postgres://monitor:PASSWORD@db.example.com:5432/app",
+    urlDescription:
+      "Connection URL, postgres://user:password@host:5432/database (a string or { file: path })",
+    urlExamples: ["postgres://monitor:secret@db.example.com:5432/app", { file: "secrets/db-url" }],
+    queryDescription:
+      "Query to run; its rows are the body (default: select 1 as ok). int8 columns such as count(*) come back as numbers, numeric as text (cast with ::float8 to compare)",
+    queryExample:
+      "select count(*) as n from jobs where failed and finished_at > now() - $1::interval",
+    paramsError: 'expected a list of query parameters, e.g. ["1 hour", 5]',
+    paramsDescription: "Values for $1, $2, … in the query",
+    paramsExample: ["1 hour"],
   });
 }
 
