@@ -14,6 +14,7 @@ import { EventBus, type UnyoEvents } from "../../src/core/events.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { createMetrics } from "../../src/metrics/registry.ts";
 import type { Store } from "../../src/store/store.ts";
+import { nextEvent } from "../helpers/events.ts";
 import { forEachStore } from "../helpers/stores.ts";
 
 const T = Date.UTC(2026, 10, 23, 0, 0, 0);
@@ -43,26 +44,6 @@ function checkConfig(id: string, url: string, extra = "", every = "10s"): CheckC
   const [check] = loaded.value.config.checks;
   assert.ok(check);
   return check;
-}
-
-function nextEvent<K extends keyof UnyoEvents>(
-  bus: EventBus,
-  name: K,
-  match: (payload: UnyoEvents[K]) => boolean,
-  timeoutMs = 3000,
-): Promise<UnyoEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no matching ${String(name)} event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = bus.on(name, (payload) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      off();
-      resolve(payload);
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

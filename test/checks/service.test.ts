@@ -14,6 +14,7 @@ import { EventBus, type UnyoEvents } from "../../src/core/events.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { createMetrics } from "../../src/metrics/registry.ts";
 import type { Store } from "../../src/store/store.ts";
+import { nextEvent } from "../helpers/events.ts";
 import { forEachStore } from "../helpers/stores.ts";
 
 type Mode = "up" | "down" | "hang";
@@ -57,27 +58,6 @@ function checkConfig(id: string, url: string, every: string): CheckConfig {
   const [check] = loaded.value.config.checks;
   assert.ok(check);
   return check;
-}
-
-/** Resolves with the first event matching `match`, or fails after timeoutMs. */
-function nextEvent<K extends keyof UnyoEvents>(
-  bus: EventBus,
-  name: K,
-  match: (payload: UnyoEvents[K]) => boolean = () => true,
-  timeoutMs = 3000,
-): Promise<UnyoEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no matching ${String(name)} event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = bus.on(name, (payload) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      off();
-      resolve(payload);
-    });
-  });
 }
 
 function harness(store: Store) {
