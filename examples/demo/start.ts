@@ -24,9 +24,27 @@ try {
   );
   process.exit(3);
 }
-process.exitCode = await main([
-  "up",
-  "--config",
-  "examples/demo/unyo.yaml",
-  ...process.argv.slice(2),
-]);
+// The demo "nightly batch" reports to its heartbeat every minute and skips every 7th run,
+// so the heartbeat goes late, then down, then up again.
+const args = process.argv.slice(2);
+const portFlag = args.indexOf("--port");
+const unyoPort =
+  (portFlag >= 0 ? args[portFlag + 1] : undefined) || process.env.UNYO_PORT || "8080";
+const ping = (path: string, body?: string) =>
+  fetch(`http://127.0.0.1:${unyoPort}/ping/demo-batch-0123456789abcdef${path}`, {
+    method: "POST",
+    ...(body ? { body } : {}),
+  }).catch(() => undefined);
+let run = 0;
+const runBatch = () => {
+  run++;
+  if (run % 7 === 0) return;
+  void ping("/start").then(() =>
+    setTimeout(() => void ping("", `processed ${100 + run} orders`), 2000),
+  );
+};
+// The first run once Unyo is listening, then every minute.
+setTimeout(runBatch, 5000).unref();
+setInterval(runBatch, 60_000).unref();
+
+process.exitCode = await main(["up", "--config", "examples/demo/unyo.yaml", ...args]);

@@ -57,6 +57,9 @@ describe("checks API", () => {
     healthy = true;
     const missing = await as(operator, "POST", "/api/v1/checks/nope/run");
     assert.equal(missing.statusCode, 404);
+    const heartbeat = await as(operator, "POST", "/api/v1/checks/batch/run");
+    assert.equal(heartbeat.statusCode, 400);
+    assert.match(heartbeat.json().error.message, /heartbeat: it is not run/);
     const audit = await t.inject({ method: "GET", url: "/api/v1/audit?action=check.run" });
     assert.equal(audit.json().entries[0].actor, "token:o");
   });

@@ -161,6 +161,18 @@ servr:
     assert.equal(problem?.line, 5);
   });
 
+  test("default expect: http status < 400, command exit_code == 0, others none", () => {
+    const config = configOf(`checks:
+  - { id: a, http: { url: "http://x/" } }
+  - { id: b, command: { argv: [true] } }
+  - { id: c, tcp: { host: x, port: 1 } }
+`);
+    assert.deepEqual(
+      config.checks.map((c) => c.expect),
+      [["status < 400"], ["exit_code == 0"], []],
+    );
+  });
+
   test("a check without a probe names the kinds it can have", () => {
     const [problem] = problemsOf("checks:\n  - id: a\n    every: 1m\n");
     assert.equal(problem?.path, "checks[0]");
