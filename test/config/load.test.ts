@@ -164,7 +164,7 @@ servr:
   test("default expect: http status < 400, command exit_code == 0, others none", () => {
     const config = configOf(`checks:
   - { id: a, http: { url: "http://x/" } }
-  - { id: b, command: { argv: [true] } }
+  - { id: b, command: { argv: ["true"] } }
   - { id: c, tcp: { host: x, port: 1 } }
 `);
     assert.deepEqual(
