@@ -188,7 +188,8 @@ function classify(error: unknown): { kind: ErrorKind; message: string } {
   if (/CERT|SSL|TLS|SELF_SIGNED|HOSTNAME|^EPROTO$/.test(code) || /certificate/i.test(message)) {
     return { kind: "tls", message };
   }
-  if (/^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|PIPE|ADDRNOTAVAIL)$/.test(code)) {
+  // ETIMEDOUT is the operating system giving up on the connection, as the tcp probe reports it.
+  if (/^E(CONNREFUSED|CONNRESET|HOSTUNREACH|NETUNREACH|PIPE|ADDRNOTAVAIL|TIMEDOUT)$/.test(code)) {
     return { kind: "connect", message };
   }
   return { kind: "http", message };

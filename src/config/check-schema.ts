@@ -179,19 +179,21 @@ export function checkSchema(ctx: SchemaContext) {
       const kind = present[0] as string;
       const allowed = SUBJECTS[kind] ?? [];
       (check.expect ?? []).forEach((text, index) => {
-        let subject: Subject["kind"];
+        let subjects: Subject["kind"][];
         try {
-          subject = parseAssertion(text).subject.kind;
+          const assertion = parseAssertion(text);
+          subjects = [assertion.subject.kind, ...(assertion.ref ? [assertion.ref.kind] : [])];
         } catch {
           return; // already reported by the assertion schema
         }
+        const subject = subjects.find((s) => !allowed.includes(s)) ?? subjects[0];
         if (kind === "heartbeat") {
           t.addIssue({
             code: "custom",
             path: ["expect", index],
             message: "a heartbeat has no expect: the job reports success or failure itself",
           });
-        } else if (!allowed.includes(subject)) {
+        } else if (subject && !allowed.includes(subject)) {
           t.addIssue({
             code: "custom",
             path: ["expect", index],

@@ -173,6 +173,13 @@ servr:
     );
   });
 
+  test("subjects on either side of an assertion must exist for the probe kind", () => {
+    const [problem] = problemsOf(
+      "checks:\n  - { id: a, tcp: { host: x, port: 1 }, expect: ['response_time < status'] }\n",
+    );
+    assert.match(problem?.message ?? "", /status is not available for tcp checks/);
+  });
+
   test("a check without a probe names the kinds it can have", () => {
     const [problem] = problemsOf("checks:\n  - id: a\n    every: 1m\n");
     assert.equal(problem?.path, "checks[0]");

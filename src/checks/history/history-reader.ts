@@ -222,7 +222,12 @@ export class HistoryReader {
         .selectAll()
         .where("resolution", "=", "d")
         .where("check_id", "=", checkId)
-        .where("bucket", ">=", dayOf(firstHour))
+        // Whole days only: a day that began before `from` would count results outside it.
+        .where(
+          "bucket",
+          ">=",
+          dayOf(firstHour) === firstHour ? firstHour : dayOf(firstHour) + DAY_MS,
+        )
         .where("bucket", "<", dayOf(oldestHour))
         .execute();
       for (const row of days) mergeRollup(total, rollupOf(row));
