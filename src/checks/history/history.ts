@@ -10,15 +10,22 @@
  * A crash loses at most the last flush interval of raw samples — never a state change,
  * which the check service writes at once.
  */
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import type { Clock } from "../../core/clock.ts";
 import type { Log } from "../../log/logger.ts";
 import type { Database } from "../../store/schema.ts";
-import { LatencyHistogram } from "./histogram.ts";
-import { addSample, emptyRollup, mergeRollup, type Rollup } from "./rollup.ts";
+import {
+  closeHour,
+  DAY_MS,
+  dayOf,
+  deriveDay,
+  deriveMissingDays,
+  rollupOf,
+  storedHoursWithoutRollup,
+} from "./rollup-store.ts";
 import { decodeSamples, HOUR_MS, type Outcome, type Sample, SampleBuffer } from "./sample-codec.ts";
 
-export const DAY_MS = 24 * HOUR_MS;
+export { DAY_MS, dayOf, rollupOf };
 
 export interface HistoryOptions {
   flushIntervalMs: number;
@@ -41,7 +48,6 @@ interface PendingFailure {
 }
 
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
-export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 
 export class CheckHistory {
   readonly #db: Kysely<Database>;
@@ -174,7 +180,7 @@ export class CheckHistory {
             .values(failures.slice(i, i + 500))
             .execute();
         }
-        for (const { checkId, buffer } of closing) await this.#closeHour(tx, checkId, buffer);
+        for (const { checkId, buffer } of closing) await closeHour(tx, checkId, buffer);
       });
     } catch (error) {
       // Keep everything for the next attempt.
@@ -231,79 +237,28 @@ export class CheckHistory {
   }
 
   /**
-   * Writes the hourly rollup of an ended hour; after the last hour of a day, derives that
-   * day's rollup from its hourly rows (idempotent: a restart cannot count anything twice).
-   */
-  async #closeHour(tx: Kysely<Database>, checkId: string, buffer: SampleBuffer): Promise<void> {
-    const hourly = emptyRollup();
-    for (const s of decodeSamples(buffer.hour, buffer.bytes())) addSample(hourly, s);
-    await upsertRollup(tx, "h", buffer.hour, checkId, hourly);
-    if (dayOf(buffer.hour + HOUR_MS) !== dayOf(buffer.hour))
-      await deriveDay(tx, checkId, dayOf(buffer.hour));
-  }
-
-  /**
    * The hour that was open when Unyo stopped was stored but never closed: roll up every
    * stored hour before the current one that has no hourly rollup (and its day, if over).
    */
   async #rollUpStoppedHours(now: number): Promise<void> {
-    const rows = await this.#db
-      .selectFrom("check_samples as s")
-      .select(["s.hour", "s.check_id", "s.data"])
-      .where("s.hour", "<", hourOf(now))
-      .where("s.hour", ">=", hourOf(now - this.opts.rawRetentionMs))
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("check_rollups as r")
-              .select("r.check_id")
-              .where("r.resolution", "=", "h")
-              .whereRef("r.check_id", "=", "s.check_id")
-              .whereRef("r.bucket", "=", "s.hour"),
-          ),
-        ),
-      )
-      .execute();
+    const rows = await storedHoursWithoutRollup(
+      this.#db,
+      hourOf(now - this.opts.rawRetentionMs),
+      hourOf(now),
+    );
     if (rows.length === 0) return;
     await this.#db.transaction().execute(async (tx) => {
       for (const row of rows) {
-        const hour = Number(row.hour);
-        const pending = this.pending(row.check_id).some((b) => b.hour === hour);
-        if (pending) continue; // still being written: closed normally later
-        await this.#closeHour(tx, row.check_id, SampleBuffer.from(hour, row.data));
-        if (dayOf(hour) < dayOf(now)) await deriveDay(tx, row.check_id, dayOf(hour));
+        if (this.pending(row.checkId).some((b) => b.hour === row.hour)) continue; // closed later
+        await closeHour(tx, row.checkId, SampleBuffer.from(row.hour, row.data));
+        if (dayOf(row.hour) < dayOf(now)) await deriveDay(tx, row.checkId, dayOf(row.hour));
       }
     });
   }
 
-  /** Days that ended while no last hour closed (Unyo was down then) get their rollup too. */
-  async #deriveMissingDays(): Promise<void> {
-    const today = dayOf(this.#clock.now());
-    const missing = await this.#db
-      .selectFrom("check_rollups as h")
-      .select(["h.check_id", sql<number>`h.bucket - (h.bucket % ${DAY_MS})`.as("day")])
-      .where("h.resolution", "=", "h")
-      .where("h.bucket", ">=", today - 35 * DAY_MS)
-      .where("h.bucket", "<", today)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("check_rollups as d")
-              .select("d.check_id")
-              .where("d.resolution", "=", "d")
-              .whereRef("d.check_id", "=", "h.check_id")
-              .where(sql<boolean>`d.bucket = h.bucket - (h.bucket % ${DAY_MS})`),
-          ),
-        ),
-      )
-      .groupBy(["h.check_id", "day"])
-      .execute();
-    for (const row of missing) await deriveDay(this.#db, row.check_id, Number(row.day));
-  }
-
   /** Deletes what is past its retention (and fills in missed daily rollups). Returns rows removed. */
   async prune(): Promise<number> {
-    await this.#deriveMissingDays();
+    await deriveMissingDays(this.#db, dayOf(this.#clock.now()));
     const now = this.#clock.now();
     const { rawRetentionMs, hourlyRetentionMs, dailyRetentionMs } = this.opts;
     const results = await Promise.all([
@@ -334,63 +289,8 @@ export class CheckHistory {
   }
 }
 
-async function deriveDay(db: Kysely<Database>, checkId: string, day: number): Promise<void> {
-  const hours = await db
-    .selectFrom("check_rollups")
-    .selectAll()
-    .where("resolution", "=", "h")
-    .where("check_id", "=", checkId)
-    .where("bucket", ">=", day)
-    .where("bucket", "<", day + DAY_MS)
-    .execute();
-  const daily = emptyRollup();
-  for (const row of hours) mergeRollup(daily, rollupOf(row));
-  await upsertRollup(db, "d", day, checkId, daily);
-}
-
 function sampleRow(checkId: string, b: SampleBuffer) {
   return { hour: b.hour, check_id: checkId, count: b.count, failures: b.failures, data: b.bytes() };
-}
-
-async function upsertRollup(
-  db: Kysely<Database>,
-  resolution: "h" | "d",
-  bucket: number,
-  checkId: string,
-  r: Rollup,
-): Promise<void> {
-  const values = {
-    count: r.count,
-    failures: r.failures,
-    degraded: r.degraded,
-    sum_ms: r.sumMs,
-    max_ms: r.maxMs,
-    histogram: r.histogram.encode(),
-  };
-  await db
-    .insertInto("check_rollups")
-    .values({ resolution, bucket, check_id: checkId, ...values })
-    .onConflict((oc) => oc.columns(["resolution", "bucket", "check_id"]).doUpdateSet(values))
-    .execute();
-}
-
-/** A stored rollup row as a Rollup. */
-export function rollupOf(row: {
-  count: number;
-  failures: number;
-  degraded: number;
-  sum_ms: number | string | bigint;
-  max_ms: number;
-  histogram: Uint8Array;
-}): Rollup {
-  return {
-    count: Number(row.count),
-    failures: Number(row.failures),
-    degraded: Number(row.degraded),
-    sumMs: Number(row.sum_ms),
-    maxMs: Number(row.max_ms),
-    histogram: LatencyHistogram.decode(row.histogram),
-  };
 }
 
 export type { Outcome };
