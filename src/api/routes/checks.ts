@@ -22,6 +22,12 @@ const idParams = {
   properties: { id: { type: "string", maxLength: 64 } },
 } as const;
 
+/** `from` and `to` of a window, in query strings and answers. */
+const windowProps = {
+  from: { type: "string", format: "date-time" },
+  to: { type: "string", format: "date-time" },
+} as const;
+
 const eventSchema = {
   type: "object",
   properties: {
@@ -193,19 +199,12 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
         querystring: {
           type: "object",
           additionalProperties: false,
-          properties: {
-            from: { type: "string", format: "date-time" },
-            to: { type: "string", format: "date-time" },
-          },
+          properties: windowProps,
         },
         response: {
           200: {
             type: "object",
-            properties: {
-              from: { type: "string", format: "date-time" },
-              to: { type: "string", format: "date-time" },
-              summary: summarySchema,
-            },
+            properties: { ...windowProps, summary: summarySchema },
           },
           400: { $ref: "Error#" },
           404: { $ref: "Error#" },
@@ -238,8 +237,7 @@ export function checkRoutes(app: FastifyInstance, rt: Runtime): void {
           additionalProperties: false,
           properties: {
             resolution: { type: "string", enum: ["1m", "1h", "1d"], default: "1h" },
-            from: { type: "string", format: "date-time" },
-            to: { type: "string", format: "date-time" },
+            ...windowProps,
           },
         },
         response: {
