@@ -1,6 +1,6 @@
 /**
- * How long a new API token lives: what was asked for, within security.token_max_lifetime and,
- * when a token makes a token, within the maker's own expiry.
+ * How long a new API token lives: what was asked for, within security.token_max_lifetime.
+ * (A token made with a token is also capped at its maker's expiry: TokenService's notAfter.)
  */
 import { DurationError, parseDuration } from "../core/duration.ts";
 import { UnyoError } from "../core/errors.ts";
@@ -17,7 +17,6 @@ export function tokenLifetime(
   rt: Runtime,
   expiresIn: string | undefined,
   fallback?: string,
-  makerExpiresAt?: number | null,
 ): number | undefined {
   const max = rt.config.current.config.security.token_max_lifetime;
   const text = expiresIn ?? fallback;
@@ -56,11 +55,6 @@ export function tokenLifetime(
         },
       );
     }
-  }
-  if (makerExpiresAt !== undefined && makerExpiresAt !== null) {
-    // A token cannot extend its own life by making a longer-lived one.
-    const left = makerExpiresAt - rt.clock.now();
-    if (ms === undefined || ms > left) ms = Math.max(1, left);
   }
   return ms;
 }

@@ -42,6 +42,8 @@ export interface CreateTokenInput {
   role: Role;
   userId?: number | null;
   expiresInMs?: number;
+  /** The token expires at this time at the latest (a token made by a token ends with it). */
+  notAfter?: number | null;
 }
 
 const RECORD_COLUMNS = [
@@ -112,6 +114,9 @@ export class TokenService {
         });
       }
       expiresAt = now + input.expiresInMs;
+    }
+    if (input.notAfter !== undefined && input.notAfter !== null) {
+      expiresAt = expiresAt === null ? input.notAfter : Math.min(expiresAt, input.notAfter);
     }
     if (await this.#activeNamed(name)) throw duplicate(name);
 

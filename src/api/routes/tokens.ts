@@ -128,12 +128,14 @@ export function tokenRoutes(app: FastifyInstance, rt: Runtime): void {
               },
             );
           }
-          const expiresInMs = tokenLifetime(rt, expires_in, undefined, identity.tokenExpiresAt);
+          const expiresInMs = tokenLifetime(rt, expires_in);
           return rt.auth.tokens.create({
             name,
             role,
             userId: service ? null : identity.userId,
             ...(expiresInMs === undefined ? {} : { expiresInMs }),
+            // A token cannot extend its own life by making a longer-lived one.
+            notAfter: identity.tokenExpiresAt ?? null,
           });
         },
       );
