@@ -10,6 +10,13 @@ const paramSchema = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: "expected a string, number, true/false or null",
 });
 
+/** Whether `url` parses, has one of `schemes` (e.g. "redis:") and names a host. */
+export function isUrlWithHost(url: string, schemes: readonly string[]): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname } = new URL(url);
+  return schemes.includes(protocol) && hostname !== "";
+}
+
 export interface SqlProbeSpec {
   /** Whether a URL is one this database's driver takes. */
   isUrl(url: string): boolean;

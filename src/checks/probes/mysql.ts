@@ -11,7 +11,14 @@ import type { Connection, QueryError } from "mysql2";
 import type { z } from "zod";
 import type { SchemaContext } from "../../config/secret.ts";
 import { redactUrl } from "../../store/postgres.ts";
-import { reasonOf, scrub, secretsOf, sqlProbeSchema, untilAborted } from "./db-common.ts";
+import {
+  isUrlWithHost,
+  reasonOf,
+  scrub,
+  secretsOf,
+  sqlProbeSchema,
+  untilAborted,
+} from "./db-common.ts";
 import {
   abortedOutcome,
   attemptSignal,
@@ -55,11 +62,7 @@ export function mysqlProbeSchema(ctx: SchemaContext) {
 
 export type MysqlProbeConfig = z.output<ReturnType<typeof mysqlProbeSchema>>;
 
-function isMysqlUrl(url: string): boolean {
-  if (!URL.canParse(url)) return false;
-  const { protocol, hostname } = new URL(url);
-  return (protocol === "mysql:" || protocol === "mariadb:") && hostname !== "";
-}
+const isMysqlUrl = (url: string): boolean => isUrlWithHost(url, ["mysql:", "mariadb:"]);
 
 export const probeMysql: Probe<MysqlProbeConfig> = async (spec, ctx) => {
   // Loaded on first use (~25 MB, ~0.1 s): most installations never run a mysql check.

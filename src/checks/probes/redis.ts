@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { type SchemaContext, secretSchema } from "../../config/secret.ts";
 import { redactUrl } from "../../store/postgres.ts";
-import { reasonOf, scrub, secretsOf, untilAborted } from "./db-common.ts";
+import { isUrlWithHost, reasonOf, scrub, secretsOf, untilAborted } from "./db-common.ts";
 import {
   abortedOutcome,
   attemptSignal,
@@ -71,11 +71,7 @@ export function redisProbeSchema(ctx: SchemaContext) {
 
 export type RedisProbeConfig = z.output<ReturnType<typeof redisProbeSchema>>;
 
-function isRedisUrl(url: string): boolean {
-  if (!URL.canParse(url)) return false;
-  const { protocol, hostname } = new URL(url);
-  return (protocol === "redis:" || protocol === "rediss:") && hostname !== "";
-}
+const isRedisUrl = (url: string): boolean => isUrlWithHost(url, ["redis:", "rediss:"]);
 
 export const probeRedis: Probe<RedisProbeConfig> = async (spec, ctx) => {
   // Loaded on first use (~25 MB, ~0.2 s): most installations never run a redis check.
