@@ -225,6 +225,87 @@ export interface HeartbeatPingsTable {
   body: string | null;
 }
 
+/** A metric series (src/metrics/store/): its name and labels, with an id given by the store. */
+export interface MetricSeriesTable {
+  id: number;
+  name: string;
+  /** JSON object of the labels without `__name__`, sorted by label name. */
+  labels: string;
+  created_at: EpochMs;
+  /** The start of the hour of the newest sample, as of the last flush. */
+  last_seen: EpochMs;
+}
+
+/** Raw samples of one series within one clock hour, packed (src/metrics/store/chunk-codec.ts). */
+export interface MetricChunksTable {
+  /** Start of the hour holding every sample of the chunk. */
+  hour: EpochMs;
+  series_id: number;
+  /** The chunk's first sample time. */
+  start_ms: EpochMs;
+  count: number;
+  data: Uint8Array;
+}
+
+/**
+ * Rollups packed per row (src/metrics/store/rollup-codec.ts): resolution "1m" holds the
+ * minute buckets of the hour `start`, "1h" the hour buckets of the day `start`.
+ */
+export interface MetricRollupsTable {
+  resolution: "1m" | "1h";
+  start: EpochMs;
+  series_id: number;
+  data: Uint8Array;
+}
+
+/** One alert of a rule that is pending or firing (inactive alerts have no row). */
+export interface RuleAlertsTable {
+  rule_id: string;
+  /** Short hash of the rule id and the series labels. */
+  fingerprint: string;
+  /** JSON object: the series labels without the metric name. */
+  labels: string;
+  /** pending or firing. */
+  state: string;
+  /** warning or critical. */
+  level: string | null;
+  /** JSON object: level → epoch ms since when its condition has held. */
+  holding_since: string;
+  fired_at: EpochMs | null;
+  /** While keep_firing_for runs: when the value recovered. */
+  recovered_at: EpochMs | null;
+  /** The last value; NULL for NaN. */
+  value: number | null;
+  no_data: IntBool;
+  updated_at: EpochMs;
+}
+
+/** The last evaluation of each rule. */
+export interface RuleStatusTable {
+  rule_id: string;
+  last_eval_at: EpochMs;
+  duration_ms: number;
+  /** ok or error. */
+  health: string;
+  last_error: string | null;
+  /** Label sets the expression returned. */
+  series: number;
+}
+
+/** Every change of state or level of a rule's alert. */
+export interface AlertEventsTable {
+  id: Generated<number>;
+  rule_id: string;
+  fingerprint: string;
+  at: EpochMs;
+  from_state: string;
+  from_level: string | null;
+  to_state: string;
+  to_level: string | null;
+  value: number | null;
+  labels: string;
+}
+
 export interface Database {
   unyo_meta: UnyoMetaTable;
   config_revisions: ConfigRevisionsTable;
@@ -239,4 +320,10 @@ export interface Database {
   sessions: SessionsTable;
   heartbeat_keys: HeartbeatKeysTable;
   heartbeat_pings: HeartbeatPingsTable;
+  metric_series: MetricSeriesTable;
+  metric_chunks: MetricChunksTable;
+  metric_rollups: MetricRollupsTable;
+  rule_alerts: RuleAlertsTable;
+  rule_status: RuleStatusTable;
+  alert_events: AlertEventsTable;
 }

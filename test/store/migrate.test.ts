@@ -7,6 +7,7 @@ import { LATEST_MIGRATION, MIGRATION_NAMES } from "../../src/store/migrations/in
 import { forEachStore } from "../helpers/stores.ts";
 
 const TABLES = [
+  "alert_events",
   "api_tokens",
   "audit_log",
   "check_events",
@@ -17,6 +18,11 @@ const TABLES = [
   "config_revisions",
   "heartbeat_keys",
   "heartbeat_pings",
+  "metric_chunks",
+  "metric_rollups",
+  "metric_series",
+  "rule_alerts",
+  "rule_status",
   "sessions",
   "unyo_meta",
   "unyo_migration",

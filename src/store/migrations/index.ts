@@ -12,6 +12,8 @@ import { migration003UsersTokens } from "./003_users_tokens.ts";
 import { migration004Sessions } from "./004_sessions.ts";
 import { migration005CheckHistory } from "./005_check_history.ts";
 import { migration006Heartbeats } from "./006_heartbeats.ts";
+import { migration007Metrics } from "./007_metrics.ts";
+import { migration008Rules } from "./008_rules.ts";
 
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ["001_initial", migration001Initial],
@@ -20,6 +22,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["004_sessions", migration004Sessions],
   ["005_check_history", migration005CheckHistory],
   ["006_heartbeats", migration006Heartbeats],
+  ["007_metrics", migration007Metrics],
+  ["008_rules", migration008Rules],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
