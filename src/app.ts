@@ -13,7 +13,9 @@ import { ConfigReloader, type ReloadAttempt } from "./config/reloader.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import { EventBus } from "./core/events.ts";
 import { type Log, type LogLevel, setLogLevel } from "./log/logger.ts";
+import { MetricsRuntime } from "./metrics/metrics-runtime.ts";
 import { createMetrics } from "./metrics/registry.ts";
+import { registerSelfMetrics } from "./metrics/self-metrics.ts";
 import type { Runtime } from "./runtime.ts";
 import type { Store } from "./store/store.ts";
 import { VERSION } from "./version.ts";
@@ -94,6 +96,16 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
         })
         .catch((error: unknown) => log.error({ error, checkId }, "recording a heartbeat failed")),
   });
+  let currentConfig = options.loaded.config;
+  const metricsRuntime = new MetricsRuntime({
+    db: store.db,
+    clock,
+    log,
+    bus,
+    config: () => currentConfig,
+  });
+  await metricsRuntime.open();
+  registerSelfMetrics(metrics.registry, metricsRuntime);
   const applyHeartbeats = (loaded: LoadedConfig) =>
     heartbeats.apply(
       loaded.config.checks.flatMap((c) =>
@@ -111,6 +123,8 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
       history.opts = historyOptions(next);
       await checks.apply(next.config.checks);
       await applyHeartbeats(next);
+      currentConfig = next.config;
+      await metricsRuntime.apply(next.config);
       bus.emit("config.applied", { revision: next.revision, at: clock.now() });
       return RESTART_KEYS.filter((key) => changed(key, next, previous));
     },
@@ -174,6 +188,11 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
     history: historyReader,
     heartbeats,
     auth,
+    series: metricsRuntime.series,
+    scrapes: metricsRuntime.scrapes,
+    remotes: metricsRuntime.remotes,
+    rules: metricsRuntime.rules,
+    ruleRepository: metricsRuntime.ruleRepository,
     shuttingDown: false,
   };
   const app = await buildApp(runtime, {
@@ -208,6 +227,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
       await checks.start(options.loaded.config.checks);
       await heartbeats.start();
       await applyHeartbeats(options.loaded);
+      metricsRuntime.start();
       config.watch();
       return { firstAdmin };
     },
@@ -219,6 +239,7 @@ export async function createUnyo(options: UnyoOptions): Promise<Unyo> {
         heartbeats.stop();
         // Checks first: a self-check still running must not see our own 503 and record "down".
         await checks.stop(config.current.config.server.shutdown_timeout);
+        await metricsRuntime.stop();
         runtime.shuttingDown = true;
         await app.close();
         await store.close();

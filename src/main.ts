@@ -4,6 +4,8 @@ import { checkCommand } from "./cli/check-command.ts";
 import { checksCommand } from "./cli/checks-command.ts";
 import type { CliIO, Command } from "./cli/command.ts";
 import { createLoginCommand, logoutCommand, whoamiCommand } from "./cli/login-command.ts";
+import { queryCommand } from "./cli/query-command.ts";
+import { rulesCommand } from "./cli/rules-command.ts";
 import { createScheduleCommand } from "./cli/schedule-command.ts";
 import { configScheduleResolver } from "./cli/schedule-resolver.ts";
 import { schemaCommand } from "./cli/schema-command.ts";
@@ -23,6 +25,8 @@ const COMMANDS: Command[] = [
   createScheduleCommand(configScheduleResolver),
   checkCommand,
   checksCommand,
+  rulesCommand,
+  queryCommand,
   usersCommand,
   tokensCommand,
   auditCommand,

@@ -8,6 +8,11 @@ import type { Clock } from "./core/clock.ts";
 import type { EventBus } from "./core/events.ts";
 import type { Log } from "./log/logger.ts";
 import type { Metrics } from "./metrics/registry.ts";
+import type { ScrapeManager } from "./metrics/scrape/scraper.ts";
+import type { SeriesStore } from "./metrics/store/series-store.ts";
+import type { PrometheusApi } from "./rules/remote/prometheus-api.ts";
+import type { RuleRepository } from "./rules/rule-repository.ts";
+import type { RuleService } from "./rules/rule-service.ts";
 import type { Store } from "./store/store.ts";
 
 /** Everything a request handler or a capability may use, created once in src/app.ts. */
@@ -28,6 +33,15 @@ export interface Runtime {
   heartbeats: HeartbeatMonitor;
   /** Users, sessions, tokens, MFA and the audit log. */
   auth: AuthService;
+  /** The embedded metric series store: pushes land here, queries read it. */
+  series: SeriesStore;
+  /** Scrape targets and their health. */
+  scrapes: ScrapeManager;
+  /** Remote Prometheus-compatible back-ends by metrics.remote id. */
+  remotes: ReadonlyMap<string, PrometheusApi>;
+  /** Threshold rules, their alerts and state. */
+  rules: RuleService;
+  ruleRepository: RuleRepository;
   /** True once shutdown began: health answers 503 so load balancers drain us. */
   shuttingDown: boolean;
 }

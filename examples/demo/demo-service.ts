@@ -8,6 +8,11 @@
  *
  * GET /health  {"status":"healthy","database":"connected","cache":"connected"} (seed 000)
  * GET /ecs     {"RunningCount":2,"DesiredCount":2}  (seed 004's ECS check; 1 of 2 while down)
+ * GET /metrics Prometheus text, as if it served 20 requests/s: http_requests_total{status},
+ *              http_request_duration_seconds_sum/_count, shop_db_connections. 30% of the
+ *              requests fail while the database is down; they take 0.8 s while slow. The
+ *              demo's rules (seed 001's error-rate and response-time rows) fire and recover
+ *              on this cycle.
  */
 import { createServer, type Server } from "node:http";
 
@@ -22,8 +27,48 @@ export function phaseAt(elapsedMs: number): Phase {
   return "healthy";
 }
 
+/** Simulated traffic, integrated over time so the counters only grow. */
+const REQUESTS_PER_S = 20;
+const traffic = (phase: Phase) => ({
+  errorRatio: phase === "database_down" ? 0.3 : 0.0002,
+  latencyS: phase === "slow" ? 0.8 : 0.12,
+  connections: phase === "database_down" ? 0 : 40,
+});
+
+function metricsText(counters: { ok: number; failed: number; sum: number }, phase: Phase): string {
+  const { connections } = traffic(phase);
+  return [
+    "# HELP http_requests_total Requests served, by status.",
+    "# TYPE http_requests_total counter",
+    `http_requests_total{status="200"} ${counters.ok.toFixed(3)}`,
+    `http_requests_total{status="503"} ${counters.failed.toFixed(3)}`,
+    "# HELP http_request_duration_seconds Time to answer a request.",
+    "# TYPE http_request_duration_seconds summary",
+    `http_request_duration_seconds_sum ${counters.sum.toFixed(3)}`,
+    `http_request_duration_seconds_count ${(counters.ok + counters.failed).toFixed(3)}`,
+    "# HELP shop_db_connections Open database connections.",
+    "# TYPE shop_db_connections gauge",
+    `shop_db_connections ${connections}`,
+    "",
+  ].join("\n");
+}
+
 export function startDemoService(port: number, now: () => number = Date.now): Promise<Server> {
   const startedAt = now();
+  const counters = { ok: 0, failed: 0, sum: 0 };
+  let countedTo = startedAt;
+  /** Adds the requests "served" since the last call, phase by phase in 1-second steps. */
+  const advance = () => {
+    for (const end = now(); countedTo < end; ) {
+      const step = Math.min(1000, end - countedTo);
+      const { errorRatio, latencyS } = traffic(phaseAt(countedTo - startedAt));
+      const requests = (REQUESTS_PER_S * step) / 1000;
+      counters.failed += requests * errorRatio;
+      counters.ok += requests * (1 - errorRatio);
+      counters.sum += requests * latencyS;
+      countedTo += step;
+    }
+  };
   const server = createServer((req, res) => {
     const phase = phaseAt(now() - startedAt);
     const send = (status: number, body: unknown) => {
@@ -40,6 +85,10 @@ export function startDemoService(port: number, now: () => number = Date.now): Pr
       const status = phase === "database_down" ? 503 : 200;
       if (phase === "slow") setTimeout(() => send(status, body), 800);
       else send(status, body);
+    } else if (path === "/metrics") {
+      advance();
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(metricsText(counters, phase));
     } else if (path === "/ecs") {
       send(200, { RunningCount: phase === "database_down" ? 1 : 2, DesiredCount: 2 });
     } else {

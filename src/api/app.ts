@@ -14,7 +14,9 @@ import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { checkActionRoutes } from "./routes/check-actions.ts";
 import { checkRoutes } from "./routes/checks.ts";
+import { metricRoutes } from "./routes/metrics.ts";
 import { pingRoutes } from "./routes/ping.ts";
+import { ruleRoutes } from "./routes/rules.ts";
 import { setupRoutes } from "./routes/setup.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -142,6 +144,12 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
     );
   });
 
+  // OpenMetrics pushes arrive as text, like text/plain (which Fastify parses already).
+  app.addContentTypeParser(
+    "application/openmetrics-text",
+    { parseAs: "string" },
+    (_request, body, done) => done(null, body),
+  );
   systemRoutes(app, rt);
   checkRoutes(app, rt);
   checkActionRoutes(app, rt);
@@ -151,6 +159,8 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
   userRoutes(app, rt);
   tokenRoutes(app, rt);
   auditRoutes(app, rt);
+  metricRoutes(app, rt);
+  ruleRoutes(app, rt);
 
   app.get(
     "/api/v1/openapi.json",

@@ -6,6 +6,7 @@ import { EXIT, UnyoError } from "../core/errors.ts";
 import { apiClient } from "./api-client.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CliIO, Command } from "./command.ts";
+import { table, when } from "./table.ts";
 
 const HELP = `Usage: unyo checks <subcommand> [options]
 
@@ -36,13 +37,6 @@ type Json = any;
 const pct = (v: number | null | undefined) =>
   v == null ? "-" : `${v.toFixed(v >= 99.995 ? 0 : 2)}%`;
 const ms = (v: number | null | undefined) => (v == null ? "-" : `${Math.round(v)}ms`);
-const when = (v: string | null | undefined) =>
-  v ? v.replace("T", " ").replace(/\.\d+Z$/, "Z") : "-";
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")).join("\n")}\n`;
-}
 
 async function list(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseCommandArgs("checks list", argv, {

@@ -126,7 +126,7 @@ async function startUp(
 
   io.stderr(
     `Unyo ${VERSION} is running at ${url}/\n` +
-      `  config  ${shown} (revision ${loaded.value.revision}, ${config.checks.length} check(s))\n` +
+      `  config  ${shown} (revision ${loaded.value.revision}, ${config.checks.length} check(s), ${config.rules.length} rule(s), ${config.metrics.scrape.length} scrape target(s))\n` +
       `  store   ${store.kind} ${store.description}\n` +
       `  health  ${url}/api/health   status ${url}/api/v1/status   API ${url}/api/v1/openapi.json\n` +
       "Press Ctrl-C to stop.\n",

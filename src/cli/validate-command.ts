@@ -55,7 +55,7 @@ Exit codes:
         const { config } = result.value;
         const calendars = Object.keys(config.calendars).length;
         io.stdout(
-          `${shown} is valid: ${config.checks.length} check(s), ${calendars} calendar(s), time zone ${config.timezone} (revision ${result.value.revision}).\n`,
+          `${shown} is valid: ${config.checks.length} check(s), ${config.rules.length} rule(s), ${config.metrics.scrape.length} scrape target(s), ${calendars} calendar(s), time zone ${config.timezone} (revision ${result.value.revision}).\n`,
         );
         return EXIT.ok;
       }

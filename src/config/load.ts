@@ -6,7 +6,7 @@ import { UnyoError } from "../core/errors.ts";
 import { interpolate } from "./interpolate.ts";
 import { type ConfigProblem, formatPath, sortProblems } from "./problems.ts";
 import { buildConfigSchema, PLANNED, type UnyoConfig } from "./schema.ts";
-import { type ConfigSource, locate, parseSource } from "./source.ts";
+import { type ConfigSource, locate, locateInValue, parseSource } from "./source.ts";
 import { closest } from "./suggest.ts";
 import { knownKeysAt } from "./zod-walk.ts";
 
@@ -105,12 +105,19 @@ function issueToProblems(
       message: unknownKeyMessage(key, known, path),
     }));
   }
+  // Errors inside an expression carry the offset of the offending character.
+  const value = valueAt(data, path);
+  const offset = issue.code === "custom" ? issue.params?.exprOffset : undefined;
+  const where =
+    typeof offset === "number" && typeof value === "string"
+      ? locateInValue(source, path, value, offset)
+      : locate(source, path);
   return [
     {
       file: source.file,
-      ...locate(source, path),
+      ...where,
       path: formatPath(path),
-      message: describeIssue(issue, valueAt(data, path)),
+      message: describeIssue(issue, value),
     },
   ];
 }

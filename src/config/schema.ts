@@ -4,6 +4,8 @@ import { durationSchema, sizeSchema } from "../core/duration.ts";
 import { isValidTimeZone } from "../core/time-format.ts";
 import { checkSchema, idSchema } from "./check-schema.ts";
 import { historySchema } from "./history-schema.ts";
+import { metricsSchema } from "./metrics-schema.ts";
+import { rulesSchema } from "./rules-schema.ts";
 import { type SchemaContext, secretSchema } from "./secret.ts";
 import { securitySchema } from "./security-schema.ts";
 
@@ -92,8 +94,30 @@ export function buildConfigSchema(ctx: SchemaContext) {
       checks: z.array(checkSchema(ctx)).default([]),
       history: historySchema,
       security: securitySchema,
+      metrics: metricsSchema(ctx),
+      rules: rulesSchema(),
     })
     .superRefine((config, t) => {
+      const remotes = new Set(config.metrics.remote.map((r) => r.id));
+      const ruleIds = new Map<string, number>();
+      config.rules.forEach((rule, index) => {
+        const first = ruleIds.get(rule.id);
+        if (first !== undefined) {
+          t.addIssue({
+            code: "custom",
+            path: ["rules", index, "id"],
+            message: `duplicate rule id "${rule.id}" (first used by rules[${first}]): ids must be unique`,
+          });
+        } else ruleIds.set(rule.id, index);
+        if (rule.source !== undefined && !remotes.has(rule.source)) {
+          const known = [...remotes];
+          t.addIssue({
+            code: "custom",
+            path: ["rules", index, "source"],
+            message: `no metrics.remote with id "${rule.source}"${known.length > 0 ? `; configured: ${known.join(", ")}` : ": add one under metrics.remote (id, url)"}`,
+          });
+        }
+      });
       const seen = new Map<string, number>();
       config.checks.forEach((check, index) => {
         const first = seen.get(check.id);
@@ -132,8 +156,6 @@ export const PLANNED: Record<string, readonly string[]> = {
   "": [
     "contacts",
     "channels",
-    "metrics",
-    "rules",
     "routes",
     "incidents",
     "maintenance",

@@ -78,6 +78,33 @@ export function locate(
   return positionAt(source, offset);
 }
 
+/**
+ * The position of character `offset` of the string value at `path` — so an error inside an
+ * expression points at the offending character in the file, not at the start of the value.
+ * Exact for values written on one line (plain or quoted without escapes before `offset`);
+ * otherwise (folded blocks, escapes) the start of the value.
+ */
+export function locateInValue(
+  source: ConfigSource,
+  path: readonly PropertyKey[],
+  value: string,
+  offset: number,
+): { line: number; column: number } {
+  const start = locate(source, path);
+  let node: unknown = source.doc.contents;
+  for (const step of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(step));
+      node = pair?.value;
+    } else if (isSeq(node) && typeof step === "number") node = node.items[step];
+    else return start;
+  }
+  const range = (node as Node | undefined)?.range;
+  if (!range) return start;
+  const index = source.text.slice(range[0], range[1]).indexOf(value);
+  return index < 0 ? start : positionAt(source, range[0] + index + offset);
+}
+
 function rangeStart(node: unknown): number | undefined {
   const range = (node as Node | undefined)?.range;
   return range ? range[0] : undefined;

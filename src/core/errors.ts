@@ -90,6 +90,21 @@ export const ERROR_CATALOGUE = {
   },
   UNYO_E_PORT_IN_USE: { http: 500, exit: EXIT.unavailable, title: "The port is already in use" },
   UNYO_E_LISTEN_FAILED: { http: 500, exit: EXIT.unavailable, title: "The server could not listen" },
+  UNYO_E_EXPR_INVALID: {
+    http: 400,
+    exit: EXIT.usage,
+    title: "The expression is invalid",
+  },
+  UNYO_E_QUERY_FAILED: {
+    http: 422,
+    exit: EXIT.failure,
+    title: "The query could not be evaluated",
+  },
+  UNYO_E_REMOTE_UNAVAILABLE: {
+    http: 502,
+    exit: EXIT.unavailable,
+    title: "The remote metrics back-end failed",
+  },
   UNYO_E_SCHEDULE_INVALID: { http: 400, exit: EXIT.usage, title: "The schedule is invalid" },
   UNYO_E_CALENDAR_UNKNOWN: { http: 400, exit: EXIT.usage, title: "No such calendar" },
   UNYO_E_SHUTTING_DOWN: { http: 503, exit: EXIT.unavailable, title: "Unyo is shutting down" },

@@ -5,6 +5,9 @@
  */
 export type CheckState = "pending" | "up" | "down" | "degraded" | "late" | "paused" | "maintenance";
 
+export type AlertStateName = "inactive" | "pending" | "firing";
+export type AlertLevel = "warning" | "critical";
+
 export interface UnyoEvents {
   "check.result": {
     checkId: string;
@@ -21,6 +24,25 @@ export interface UnyoEvents {
     to: CheckState;
     message: string | null;
   };
+  /**
+   * An alert of a threshold rule changed state or level (src/rules/). `labels` are the alert's
+   * full labels (series, rule, alertname, severity of the new level); `annotations` are
+   * rendered for the new state.
+   */
+  "alert.transition": {
+    ruleId: string;
+    ruleName: string;
+    fingerprint: string;
+    at: number;
+    from: { state: AlertStateName; level: AlertLevel | null };
+    to: { state: AlertStateName; level: AlertLevel | null };
+    value: number;
+    noData: boolean;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  };
+  /** A rule's evaluation started or stopped failing (remote down, bad expression at run time). */
+  "rule.health": { ruleId: string; at: number; health: "ok" | "error"; error: string | null };
   "config.applied": { revision: string; at: number };
   "config.rejected": { revision: string; at: number; problems: number };
 }

@@ -61,6 +61,14 @@ const EXPECTED: Record<string, "public" | "viewer" | "operator" | "admin"> = {
   "GET /api/v1/users/review": "admin",
   "GET /api/v1/audit": "admin",
   "GET /api/v1/audit/verify": "admin",
+  "GET /api/v1/query": "viewer",
+  "GET /api/v1/query_range": "viewer",
+  "GET /api/v1/series": "viewer",
+  "GET /api/v1/metrics/targets": "viewer",
+  "POST /api/v1/push": "operator",
+  "GET /api/v1/rules": "viewer",
+  "GET /api/v1/rules/:id": "viewer",
+  "GET /api/v1/rules/events": "viewer",
 };
 
 interface Route {

@@ -25,7 +25,7 @@ describe("unyo validate", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /examples\/demo\/unyo\.yaml is valid: 6 check\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/,
+      /examples\/demo\/unyo\.yaml is valid: 6 check\(s\), 6 rule\(s\), 1 scrape target\(s\), 1 calendar\(s\), time zone Asia\/Tokyo/,
     );
   });
 
@@ -81,6 +81,8 @@ describe("unyo schema", () => {
       "calendars",
       "checks",
       "history",
+      "metrics",
+      "rules",
       "security",
       "server",
       "storage",
