@@ -6,6 +6,7 @@ import { EXIT, UnyoError } from "../core/errors.ts";
 import { apiClient } from "./api-client.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CliIO, Command } from "./command.ts";
+import { subcommands } from "./subcommands.ts";
 import { table, when } from "./table.ts";
 
 const HELP = `Usage: unyo checks <subcommand> [options]
@@ -137,33 +138,14 @@ function requireId(positionals: string[], sub: string): string {
   return id;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = {
-  list,
-  show,
-  pause: action("pause"),
-  resume: action("resume"),
-};
-
 export const checksCommand: Command = {
   name: "checks",
   summary: "List, show, pause and resume the checks of a running Unyo",
   help: HELP,
-  async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (!sub || sub === "--help" || sub === "-h") {
-      io.stdout(HELP);
-      return sub ? EXIT.ok : EXIT.usage;
-    }
-    const run = SUBCOMMANDS[sub];
-    if (!run) {
-      throw new UnyoError("UNYO_E_USAGE", `unyo checks: unknown subcommand "${sub}".`, {
-        hint: `Use one of ${Object.keys(SUBCOMMANDS).join(", ")}.`,
-      });
-    }
-    if (rest.includes("--help") || rest.includes("-h")) {
-      io.stdout(HELP);
-      return EXIT.ok;
-    }
-    return run(rest, io);
-  },
+  run: subcommands("checks", HELP, {
+    list,
+    show,
+    pause: action("pause"),
+    resume: action("resume"),
+  }),
 };

@@ -7,6 +7,7 @@ import { apiClient } from "./api-client.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CliIO, Command } from "./command.ts";
 import { formatLabels } from "./query-command.ts";
+import { subcommands } from "./subcommands.ts";
 import { table, when } from "./table.ts";
 
 const HELP = `Usage: unyo rules <subcommand> [options]
@@ -126,28 +127,9 @@ async function show(argv: string[], io: CliIO): Promise<number> {
   return EXIT.ok;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[], io: CliIO) => Promise<number>> = { list, show };
-
 export const rulesCommand: Command = {
   name: "rules",
   summary: "List and show the threshold rules of a running Unyo and their alerts",
   help: HELP,
-  async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (!sub || sub === "--help" || sub === "-h") {
-      io.stdout(HELP);
-      return sub ? EXIT.ok : EXIT.usage;
-    }
-    const runSub = SUBCOMMANDS[sub];
-    if (!runSub) {
-      throw new UnyoError("UNYO_E_USAGE", `unyo rules: unknown subcommand "${sub}".`, {
-        hint: `Use one of ${Object.keys(SUBCOMMANDS).join(", ")}.`,
-      });
-    }
-    if (rest.includes("--help") || rest.includes("-h")) {
-      io.stdout(HELP);
-      return EXIT.ok;
-    }
-    return runSub(rest, io);
-  },
+  run: subcommands("rules", HELP, { list, show }),
 };

@@ -18,14 +18,13 @@ import type { Store } from "../store/store.ts";
 import { formatError } from "./args.ts";
 import type { CliIO } from "./command.ts";
 import { openConfiguredStore, type StoreFlags } from "./open-store.ts";
+import type { Subcommands } from "./subcommands.ts";
 
 /** The options every store command accepts, for parseCommandArgs. */
 export const STORE_OPTIONS = {
   config: { type: "string", short: "c" },
   "data-dir": { type: "string", short: "d" },
 } as const;
-
-export type Subcommands = Record<string, (argv: string[], io: CliIO) => Promise<number>>;
 
 /**
  * Runs `unyo <command> <sub> ...`. No subcommand, `help` or `--help` prints the help. An

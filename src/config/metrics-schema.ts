@@ -8,6 +8,7 @@ import { z } from "zod";
 import { durationSchema, formatDuration, sizeSchema } from "../core/duration.ts";
 import { idSchema } from "./check-schema.ts";
 import { type SchemaContext, secretSchema } from "./secret.ts";
+import { uniqueIds } from "./unique-ids.ts";
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -113,24 +114,10 @@ export function metricsSchema(ctx: SchemaContext) {
       }),
     })
     .superRefine((m, t) => {
-      unique(m.scrape, "scrape", t);
-      unique(m.remote, "remote", t);
+      uniqueIds(m.scrape, "scrape", t);
+      uniqueIds(m.remote, "remote", t);
     })
     .prefault({});
-}
-
-function unique(items: { id: string }[], key: string, t: z.RefinementCtx): void {
-  const seen = new Map<string, number>();
-  items.forEach((item, index) => {
-    const first = seen.get(item.id);
-    if (first === undefined) seen.set(item.id, index);
-    else
-      t.addIssue({
-        code: "custom",
-        path: [key, index, "id"],
-        message: `duplicate id "${item.id}" (first used by ${key}[${first}]): ids must be unique`,
-      });
-  });
 }
 
 export type MetricsConfig = z.output<ReturnType<typeof metricsSchema>>;

@@ -8,6 +8,7 @@ import { metricsSchema } from "./metrics-schema.ts";
 import { rulesSchema } from "./rules-schema.ts";
 import { type SchemaContext, secretSchema } from "./secret.ts";
 import { securitySchema } from "./security-schema.ts";
+import { eachRepeat, uniqueIds } from "./unique-ids.ts";
 
 export type { SchemaContext };
 
@@ -99,16 +100,8 @@ export function buildConfigSchema(ctx: SchemaContext) {
     })
     .superRefine((config, t) => {
       const remotes = new Set(config.metrics.remote.map((r) => r.id));
-      const ruleIds = new Map<string, number>();
+      uniqueIds(config.rules, "rules", t, "rule id");
       config.rules.forEach((rule, index) => {
-        const first = ruleIds.get(rule.id);
-        if (first !== undefined) {
-          t.addIssue({
-            code: "custom",
-            path: ["rules", index, "id"],
-            message: `duplicate rule id "${rule.id}" (first used by rules[${first}]): ids must be unique`,
-          });
-        } else ruleIds.set(rule.id, index);
         if (rule.source !== undefined && !remotes.has(rule.source)) {
           const known = [...remotes];
           t.addIssue({
@@ -118,30 +111,17 @@ export function buildConfigSchema(ctx: SchemaContext) {
           });
         }
       });
-      const seen = new Map<string, number>();
-      config.checks.forEach((check, index) => {
-        const first = seen.get(check.id);
-        if (first !== undefined) {
-          t.addIssue({
-            code: "custom",
-            path: ["checks", index, "id"],
-            message: `duplicate check id "${check.id}" (first used by checks[${first}]): ids must be unique`,
-          });
-        } else seen.set(check.id, index);
-      });
-      const keys = new Map<string, number>();
-      config.checks.forEach((check, index) => {
-        const key = check.heartbeat?.key;
-        if (!key) return;
-        const first = keys.get(key);
-        if (first !== undefined) {
+      uniqueIds(config.checks, "checks", t, "check id");
+      eachRepeat(
+        config.checks,
+        (check) => check.heartbeat?.key || undefined,
+        (_key, index, first) =>
           t.addIssue({
             code: "custom",
             path: ["checks", index, "heartbeat", "key"],
             message: `the same ping key as checks[${first}]: every heartbeat needs its own key`,
-          });
-        } else keys.set(key, index);
-      });
+          }),
+      );
     });
 }
 

@@ -6,21 +6,15 @@
  * that real timers are not delayed.
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { after, describe, test } from "node:test";
+import { createServer } from "node:http";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ScrapeTargetConfig } from "../../src/config/metrics-schema.ts";
 import { ManualClock, systemClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { ScrapeManager, spreadOffset } from "../../src/metrics/scrape/scraper.ts";
 import { RecordingSink } from "../helpers/recording-sink.ts";
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const closers: (() => void)[] = [];
-after(() => {
-  for (const close of closers) close();
-});
+import { type Handler, listenLocal, text } from "../helpers/scrape-servers.ts";
 
 interface TestServer {
   url: (path?: string) => string;
@@ -30,13 +24,6 @@ interface TestServer {
   hold(inner: Handler): Handler;
   release(): void;
 }
-
-const metrics =
-  (body: string): Handler =>
-  (_req, res) => {
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-    res.end(body);
-  };
 
 async function serve(handler: Handler): Promise<TestServer> {
   const held: (() => void)[] = [];
@@ -55,12 +42,7 @@ async function serve(handler: Handler): Promise<TestServer> {
       for (const answer of held.splice(0)) answer();
     },
   };
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  closers.push(() => {
-    server.closeAllConnections();
-    server.close();
-  });
+  const port = await listenLocal(server);
   return state;
 }
 
@@ -89,7 +71,7 @@ function target(id: string, url: string, extra: Partial<ScrapeTargetConfig> = {}
 
 describe("ScrapeManager", () => {
   test("stores samples and the synthetic series; status remembers the last error", async () => {
-    const server = await serve(metrics('a{x="1"} 1\nnot a sample\nb 2\n'));
+    const server = await serve(text('a{x="1"} 1\nnot a sample\nb 2\n'));
     const { clock, sink, manager } = managed();
     manager.apply([target("web", server.url(), { labels: { role: "web" } })]);
     assert.equal(manager.status()[0]?.nextScrapeAt, null, "not scheduled before start()");
@@ -140,7 +122,7 @@ describe("ScrapeManager", () => {
     assert.deepEqual(manager.status()[0]?.lastError, failed);
     assert.deepEqual(synthetic("scrape_samples_scraped").at(-1), [0, first + 1000]);
 
-    server.handler = metrics("a 5\n");
+    server.handler = text("a 5\n");
     clock.advance(1000);
     await sink.waitForSamples("up", 3);
     assert.deepEqual(sink.values("up"), [1, 0, 1]);
@@ -153,7 +135,7 @@ describe("ScrapeManager", () => {
 
   test("a target that hangs does not delay a healthy one; its slots are skipped", async () => {
     const hanging = await serve(() => {});
-    const healthy = await serve(metrics("ok 1\n"));
+    const healthy = await serve(text("ok 1\n"));
     const sink = new RecordingSink();
     const manager = new ScrapeManager({ sink, clock: systemClock, log: quietLog() });
     manager.apply([
@@ -179,8 +161,8 @@ describe("ScrapeManager", () => {
   });
 
   test("a slot that comes while the previous scrape runs is skipped and counted", async () => {
-    const server = await serve(metrics("a 1\n"));
-    server.handler = server.hold(metrics("a 1\n"));
+    const server = await serve(text("a 1\n"));
+    server.handler = server.hold(text("a 1\n"));
     const { clock, sink, manager } = managed();
     manager.apply([target("slow", server.url(), { timeout: 60_000, every: 1000 })]);
     manager.start();
@@ -193,7 +175,7 @@ describe("ScrapeManager", () => {
     assert.equal(manager.status()[0]?.skippedOverlaps, 2);
     server.release();
     await sink.waitForSamples("up", 1);
-    server.handler = metrics("a 2\n");
+    server.handler = text("a 2\n");
     clock.advance(1000);
     await sink.waitForSamples("up", 2);
     assert.equal(server.requests.length, 2);
@@ -202,7 +184,7 @@ describe("ScrapeManager", () => {
   });
 
   test("apply() adds, removes and changes targets without touching unchanged ones", async () => {
-    const server = await serve(metrics("m 1\n"));
+    const server = await serve(text("m 1\n"));
     const { clock, sink, manager } = managed();
     const a = target("a", server.url("/a"), { timeout: 60_000 });
     const b = target("b", server.url("/b"));
@@ -216,7 +198,7 @@ describe("ScrapeManager", () => {
 
     // a's scrape is in flight (held) across the reload; it must not be restarted or aborted.
     server.handler = (req, res) =>
-      req.url === "/a" ? server.hold(metrics("m 1\n"))(req, res) : metrics("m 1\n")(req, res);
+      req.url === "/a" ? server.hold(text("m 1\n"))(req, res) : text("m 1\n")(req, res);
     clock.advance(1000);
     await until(() => server.requests.length === 2, "a and b scraped");
     await sink.waitForSamples("up", 1, { job: "b" });
@@ -270,7 +252,7 @@ describe("ScrapeManager", () => {
   });
 
   test("the store's rejections and failures show in status and scrape_samples_stored", async () => {
-    const server = await serve(metrics("a 1\nb 2\nc 3\n"));
+    const server = await serve(text("a 1\nb 2\nc 3\n"));
     const { clock, sink, manager } = managed();
     sink.refuse = (s) => (s.name === "a" ? "series_limit" : undefined);
     manager.apply([target("t", server.url())]);

@@ -4,62 +4,17 @@
  * The ways a target fails are in scrape-failures.test.ts.
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   instanceOf,
-  type ScrapeTarget,
   scrapeOnce,
   scrapeSeries,
   withTargetLabels,
 } from "../../src/metrics/scrape/scraper.ts";
 import { VERSION } from "../../src/version.ts";
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-const servers: { close(): void }[] = [];
-after(() => {
-  for (const s of servers) s.close();
-});
-
-/** A server on 127.0.0.1 with a random port; closed (connections included) after the file. */
-async function serve(handler: Handler): Promise<{ url: string; requests: IncomingMessage[] }> {
-  const requests: IncomingMessage[] = [];
-  const server = createServer((req, res) => {
-    requests.push(req);
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push({
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/metrics`, requests };
-}
-
-const text = (body: string, type = "text/plain; version=0.0.4"): Handler => {
-  return (_req, res) => {
-    res.writeHead(200, { "content-type": type });
-    res.end(body);
-  };
-};
+import { serve, target, text } from "../helpers/scrape-servers.ts";
 
 const NOW = 1_700_000_000_000;
-function target(url: string, extra: Partial<ScrapeTarget> = {}): ScrapeTarget {
-  return {
-    id: "web",
-    url,
-    timeout: 2000,
-    labels: {},
-    headers: {},
-    max_samples: 1000,
-    max_bytes: 1024 * 1024,
-    ...extra,
-  };
-}
 
 describe("scrapeOnce", () => {
   test("a healthy target: request headers, target labels, exported_ clashes", async () => {

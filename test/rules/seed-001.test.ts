@@ -13,11 +13,11 @@ import { loadConfigFile } from "../../src/config/load.ts";
 import type { UnyoConfig } from "../../src/config/schema.ts";
 import { ManualClock } from "../../src/core/clock.ts";
 import { EventBus, type UnyoEvents } from "../../src/core/events.ts";
-import { createLogger } from "../../src/log/logger.ts";
+import { createLogger, type Log } from "../../src/log/logger.ts";
 import type { IngestSample } from "../../src/metrics/series.ts";
 import { SeriesStore } from "../../src/metrics/store/series-store.ts";
 import { RuleRepository } from "../../src/rules/rule-repository.ts";
-import { RuleService } from "../../src/rules/rule-service.ts";
+import { RuleService, type RuleServiceDeps } from "../../src/rules/rule-service.ts";
 import { openStore, type Store } from "../../src/store/store.ts";
 
 const T0 = Date.parse("2026-11-02T00:00:00Z");
@@ -184,6 +184,22 @@ describe("seed 001 §2 監視項目 and §9 scaling, from examples/seed-001/unyo
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The embedded metric store on the test database, with the config's retention and limits. */
+  async function openSeries(seriesClock: ManualClock, log: Log): Promise<SeriesStore> {
+    const series = new SeriesStore({
+      db: store.db,
+      clock: seriesClock,
+      log,
+      options: { retention: config.metrics.retention, limits: config.metrics.limits },
+    });
+    await series.open();
+    return series;
+  }
+
+  /** A rule service on the test database, with no remote back-ends. */
+  const ruleService = (deps: Pick<RuleServiceDeps, "reader" | "clock" | "log" | "bus">) =>
+    new RuleService({ repository: new RuleRepository(store.db), remote: () => undefined, ...deps });
+
   test("every row of §2 and the §9 triggers fire, escalate and recover at the expected minute", async () => {
     assert.deepEqual(
       config.rules.map((r) => r.id),
@@ -202,21 +218,8 @@ describe("seed 001 §2 監視項目 and §9 scaling, from examples/seed-001/unyo
       ],
     );
     const log = createLogger({ level: "error", destination: { write: () => {} } });
-    const series = new SeriesStore({
-      db: store.db,
-      clock,
-      log,
-      options: { retention: config.metrics.retention, limits: config.metrics.limits },
-    });
-    await series.open();
-    const rules = new RuleService({
-      repository: new RuleRepository(store.db),
-      reader: series,
-      remote: () => undefined,
-      clock,
-      log,
-      bus,
-    });
+    const series = await openSeries(clock, log);
+    const rules = ruleService({ reader: series, clock, log, bus });
     await rules.apply(config.rules);
 
     for (let ms = T0; ms <= T0 + 65 * MIN; ms += STEP) {
@@ -291,14 +294,7 @@ describe("seed 001 §2 監視項目 and §9 scaling, from examples/seed-001/unyo
 
     // The state is in the database: a new service on the same store sees no open alert
     // except the storage one, which is still firing.
-    const again = new RuleService({
-      repository: new RuleRepository(store.db),
-      reader: series,
-      remote: () => undefined,
-      clock,
-      log,
-      bus,
-    });
+    const again = ruleService({ reader: series, clock, log, bus });
     await again.apply(config.rules);
     const open = again
       .list()
@@ -319,13 +315,7 @@ describe("seed 001 §2 監視項目 and §9 scaling, from examples/seed-001/unyo
     forecastBus.on("alert.transition", (e) =>
       transitions.push(`${e.labels.instance} ${e.to.state}/${e.to.level} ${e.value.toFixed(1)}`),
     );
-    const series = new SeriesStore({
-      db: store.db,
-      clock: forecastClock,
-      log,
-      options: { retention: config.metrics.retention, limits: config.metrics.limits },
-    });
-    await series.open();
+    const series = await openSeries(forecastClock, log);
     // Two database servers, hourly samples over 6 days: db-2 grows 1 point a day from 40%,
     // db-3 half as fast. In 30 days db-2 is at ~76% (warn now), db-3 at ~58% (fine).
     for (let ms = start; ms <= start + 6 * DAY; ms += HOUR) {
@@ -360,14 +350,7 @@ describe("seed 001 §2 監視項目 and §9 scaling, from examples/seed-001/unyo
       }
       assert.deepEqual(series.append(samples).rejected, []);
     }
-    const rules = new RuleService({
-      repository: new RuleRepository(store.db),
-      reader: series,
-      remote: () => undefined,
-      clock: forecastClock,
-      log,
-      bus: forecastBus,
-    });
+    const rules = ruleService({ reader: series, clock: forecastClock, log, bus: forecastBus });
     await rules.apply([forecast]);
     await rules.evaluate(forecast.id, forecastClock.now());
     // 46% now + 30 days × 1%/day = 76%.

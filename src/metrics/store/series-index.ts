@@ -10,7 +10,7 @@
  *
  * A label with an empty value is no label (as in Prometheus): it is left out of the identity.
  */
-import { matchesAll } from "../../rules/expr/memory-reader.ts";
+import { matchesAll, regexOf } from "../../rules/expr/memory-reader.ts";
 import { type Labels, type Matcher, NAME_LABEL } from "../series.ts";
 
 export interface IndexedSeries {
@@ -68,17 +68,6 @@ export function seriesLabels(name: string, labels: Labels): Labels {
     out[label] = value;
   }
   return out;
-}
-
-const regexes = new WeakMap<Matcher, RegExp>();
-function regexOf(m: Matcher): RegExp {
-  if (m.regex) return m.regex;
-  let regex = regexes.get(m);
-  if (regex === undefined) {
-    regex = new RegExp(`^(?:${m.value})$`, "su");
-    regexes.set(m, regex);
-  }
-  return regex;
 }
 
 export class SeriesIndex<S extends IndexedSeries> {

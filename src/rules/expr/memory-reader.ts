@@ -32,7 +32,7 @@ const compiled = new WeakMap<Matcher, RegExp>();
 
 /** The matcher's regular expression: the parser's, or compiled (anchored) once for a matcher
  * built by hand. */
-function regexOf(matcher: Matcher): RegExp {
+export function regexOf(matcher: Matcher): RegExp {
   if (matcher.regex) return matcher.regex;
   let regex = compiled.get(matcher);
   if (regex === undefined) {

@@ -11,21 +11,10 @@ import {
   type Sample,
   SampleBuffer,
 } from "../../../src/checks/history/sample-codec.ts";
+import { seeded } from "../../helpers/random.ts";
 
 const HOUR = Date.UTC(2026, 10, 23, 5, 0, 0);
 const OUTCOMES: Outcome[] = ["ok", "degraded", ...ERROR_CODES];
-
-/** mulberry32: a small seeded generator, so every run sees the same "random" data. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Log-normal latencies (Box–Muller), median `median` ms. */
 function logNormal(random: () => number, n: number, median: number, sigma: number): number[] {

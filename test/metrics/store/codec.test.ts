@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ByteReader, ByteWriter } from "../../../src/metrics/store/bytes.ts";
 import { ChunkEncoder, decodeChunk, encodeChunk } from "../../../src/metrics/store/chunk-codec.ts";
-import { seeded } from "./helpers.ts";
+import { seeded } from "../../helpers/random.ts";
 
 const T0 = Date.UTC(2026, 10, 23, 5, 0, 0);
 

@@ -1,21 +1,11 @@
 /** Shared by the metric store tests. */
+import assert from "node:assert/strict";
 import { ManualClock } from "../../../src/core/clock.ts";
 import type { Matcher, SeriesSamples } from "../../../src/metrics/series.ts";
+import type { Bucket } from "../../../src/metrics/store/rollup.ts";
 import { SeriesStore, type SeriesStoreOptions } from "../../../src/metrics/store/series-store.ts";
 import type { MatchOp } from "../../../src/rules/expr/ast.ts";
 import type { StoreFixture } from "../../helpers/stores.ts";
-
-/** mulberry32: a small seeded generator, so every run sees the same "random" data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A matcher as the parser builds it (regular expressions anchored). */
 export function m(label: string, op: MatchOp, value: string): Matcher {
@@ -73,4 +63,25 @@ export async function reopen(
 export function points(s: SeriesSamples | undefined): [number, number][] {
   if (s === undefined) return [];
   return Array.from(s.timestamps, (t, i) => [t, s.values[i] as number]);
+}
+
+/** A rollup bucket's plain fields (not its sketch), for deepEqual; fails when there is none. */
+export function brief(b: Bucket | undefined) {
+  assert.ok(b, "expected a bucket");
+  return {
+    start: b.start,
+    count: b.count,
+    sum: b.sum,
+    min: b.min,
+    max: b.max,
+    first: b.first,
+    last: b.last,
+    increase: b.increase,
+  };
+}
+
+/** The exact nearest-rank quantile, to hold a sketch's estimate against. */
+export function exactQuantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] as number;
 }

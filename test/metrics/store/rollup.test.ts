@@ -10,35 +10,17 @@ import {
 } from "../../../src/metrics/store/rollup.ts";
 import { appendToRow, decodeRow, encodeRow } from "../../../src/metrics/store/rollup-codec.ts";
 import { ValueSketch } from "../../../src/metrics/store/sketch.ts";
-import { seeded } from "./helpers.ts";
+import { seeded } from "../../helpers/random.ts";
+import { brief, exactQuantile } from "./helpers.ts";
 
 const H = Date.UTC(2026, 10, 23, 5, 0, 0);
-
-function summary(b: Bucket) {
-  return {
-    start: b.start,
-    count: b.count,
-    sum: b.sum,
-    min: b.min,
-    max: b.max,
-    first: b.first,
-    last: b.last,
-    increase: b.increase,
-  };
-}
-
-/** The exact nearest-rank quantile. */
-function exactQuantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] as number;
-}
 
 describe("rollup buckets", () => {
   test("count, sum, min, max, first, last per minute; NaN left out", () => {
     const ts = [H + 1000, H + 20_000, H + 40_000, H + 61_000, H + 62_000, H + 180_000];
     const vs = [5, Number.NaN, 3, 10, -2, 7];
     const buckets = bucketsOf(ts, vs, MINUTE_MS, H, H + HOUR_MS, undefined);
-    assert.deepEqual(buckets.map(summary), [
+    assert.deepEqual(buckets.map(brief), [
       // 5 → 3 is a restart: it rises 3.
       { start: H, count: 2, sum: 8, min: 3, max: 5, first: 5, last: 3, increase: 3 },
       {
@@ -84,7 +66,7 @@ describe("rollup buckets", () => {
     const minutes = bucketsOf(ts, vs, MINUTE_MS, H, H + 2 * HOUR_MS, undefined);
     const hours = bucketsOf(ts, vs, HOUR_MS, H, H + 2 * HOUR_MS, undefined);
     const merged = regroup(minutes, HOUR_MS);
-    assert.deepEqual(merged.map(summary), hours.map(summary));
+    assert.deepEqual(merged.map(brief), hours.map(brief));
     // The sum of the increases is the increase of the union.
     const total = minutes.reduce((n, b) => n + b.increase, 0);
     assert.equal(mergeBuckets(minutes).increase, total);
@@ -153,7 +135,7 @@ describe("rollup rows", () => {
     const buckets = bucketsOf(ts, vs, MINUTE_MS, H, H + HOUR_MS, 0.5);
     const data = encodeRow(H, MINUTE_MS, buckets);
     const back = decodeRow(data, H, MINUTE_MS);
-    assert.deepEqual(back.map(summary), buckets.map(summary));
+    assert.deepEqual(back.map(brief), buckets.map(brief));
     for (const q of [0.1, 0.5, 0.9]) {
       assert.deepEqual(
         back.map((b) => b.quantile(q)),
@@ -178,7 +160,7 @@ describe("rollup rows", () => {
       const buckets = bucketsOf(ts, vs, MINUTE_MS, H, H + HOUR_MS, prev);
       assert.equal(buckets.length, 57);
       const back = decodeRow(encodeRow(H, MINUTE_MS, buckets), H, MINUTE_MS);
-      assert.deepEqual(back.map(summary), buckets.map(summary));
+      assert.deepEqual(back.map(brief), buckets.map(brief));
       assert.deepEqual(
         back.map((b) => b.chained),
         buckets.map((b) => b.chained),
@@ -208,8 +190,8 @@ describe("rollup rows", () => {
     const again = bucketsOf([day + 5 * HOUR_MS + 1], [7], HOUR_MS, day, day + 24 * HOUR_MS, 1);
     const replaced = decodeRow(appendToRow(row, day, HOUR_MS, again[0] as Bucket), day, HOUR_MS);
     assert.equal(replaced.length, hours.length);
-    assert.deepEqual(summary(replaced[5] as Bucket), summary(again[0] as Bucket));
-    assert.deepEqual(summary(replaced[6] as Bucket), summary(hours[6] as Bucket));
+    assert.deepEqual(brief(replaced[5] as Bucket), brief(again[0] as Bucket));
+    assert.deepEqual(brief(replaced[6] as Bucket), brief(hours[6] as Bucket));
   });
 
   test("a single-sample bucket costs little more than its value", () => {
@@ -259,7 +241,7 @@ describe("rollup rows", () => {
       ],
     );
     const back = decodeRow(encodeRow(day, HOUR_MS, hours), day, HOUR_MS);
-    assert.deepEqual(back.map(summary), hours.map(summary));
+    assert.deepEqual(back.map(brief), hours.map(brief));
   });
 });
 

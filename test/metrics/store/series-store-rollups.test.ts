@@ -1,32 +1,24 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Bucket } from "../../../src/metrics/store/rollup.ts";
 import type { SeriesStore } from "../../../src/metrics/store/series-store.ts";
 import { forEachStore } from "../../helpers/stores.ts";
-import { DAY, HOUR, MINUTE, nameIs, openSeriesStore, reopen, T0 } from "./helpers.ts";
+import {
+  brief,
+  DAY,
+  exactQuantile,
+  HOUR,
+  MINUTE,
+  nameIs,
+  openSeriesStore,
+  reopen,
+  T0,
+} from "./helpers.ts";
 
 /** A counter sampled every 15 s for an hour, restarting at sample 100. */
 const counterAt = (k: number) => (k < 100 ? k * 10 : (k - 100) * 10 + 3);
 /** A gauge spread over -100..100. */
 const gaugeAt = (k: number) => ((k * 37) % 201) - 100;
 const SAMPLES = 240;
-
-const brief = (b: Bucket | undefined) =>
-  b && {
-    start: b.start,
-    count: b.count,
-    sum: b.sum,
-    min: b.min,
-    max: b.max,
-    first: b.first,
-    last: b.last,
-    increase: b.increase,
-  };
-
-function exactQuantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] as number;
-}
 
 async function rollupsOf(series: SeriesStore, name: string, resolution: "1m" | "1h") {
   const [only] = await series.selectRollup([nameIs(name)], T0, T0 + HOUR, resolution);

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import type { Expr } from "../../../src/rules/expr/ast.ts";
 import { formatExpr } from "../../../src/rules/expr/format.ts";
 import { ExprSyntaxError, parseExpr } from "../../../src/rules/expr/parser.ts";
+import { seeded } from "../../helpers/random.ts";
 import { assertRoundTrip, canonical, SEED_001 } from "./helpers.ts";
 
 describe("formatExpr: the seed 001 rules", () => {
@@ -104,18 +105,6 @@ describe("formatExpr: canonical form", () => {
   });
 });
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FRAGMENTS = [
   "x",
   "cpu_percent",
@@ -205,7 +194,7 @@ function assertRobust(text: string): "ok" | "error" {
 
 describe("parseExpr: robustness", () => {
   test("random sequences of fragments", () => {
-    const next = random(5);
+    const next = seeded(5);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const outcomes = { ok: 0, error: 0 };
     for (let i = 0; i < 4000; i++) {
@@ -216,7 +205,7 @@ describe("parseExpr: robustness", () => {
   });
 
   test("random characters, including astral and lone surrogates", () => {
-    const next = random(7);
+    const next = seeded(7);
     const ascii = " \t\n(){}[],.:;#@$%^&*-+/=!~<>?'\"`\\_abcdemhsw0123456789";
     for (let i = 0; i < 3000; i++) {
       let text = "";
@@ -235,7 +224,7 @@ describe("parseExpr: robustness", () => {
   });
 
   test("mutations of real expressions: deletions, insertions, swaps", () => {
-    const next = random(11);
+    const next = seeded(11);
     const sources = SEED_001.map(([text]) => text);
     let errors = 0;
     for (const source of sources) {
