@@ -69,8 +69,9 @@ const num = (v: number | string) =>
 
 export function formatLabels(labels: Record<string, string>): string {
   const { __name__: name, ...rest } = labels;
-  const inner = Object.entries(rest)
-    .map(([k, v]) => `${k}="${v}"`)
+  const inner = Object.keys(rest)
+    .sort()
+    .map((k) => `${k}="${rest[k]}"`)
     .join(", ");
   return `${name ?? ""}${inner || !name ? `{${inner}}` : ""}`;
 }

@@ -2,6 +2,7 @@
  * `unyo rules list | show`: the threshold rules of a running Unyo with their alerts, through
  * its API with the log-in saved by `unyo login` (or UNYO_TOKEN).
  */
+import { formatDuration } from "../core/duration.ts";
 import { EXIT, UnyoError } from "../core/errors.ts";
 import { apiClient } from "./api-client.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -88,7 +89,7 @@ async function show(argv: string[], io: CliIO): Promise<number> {
   io.stdout(
     `${r.name} (${r.id}) — ${r.state}, health ${r.health}\n` +
       `  expr     ${r.expr}${r.source === "embedded" ? "" : `  [on ${r.source}]`}\n` +
-      `  levels   ${levels}; for ${r.for_ms / 1000}s, keep firing ${r.keep_firing_for_ms / 1000}s, every ${r.every_ms / 1000}s, no data: ${r.no_data}\n` +
+      `  levels   ${levels}; for ${formatDuration(r.for_ms)}, keep firing ${formatDuration(r.keep_firing_for_ms)}, every ${formatDuration(r.every_ms)}, no data: ${r.no_data}\n` +
       `  last     ${when(r.last_eval_at)} (${r.last_eval_duration_ms ?? "-"} ms, ${r.last_eval_series ?? 0} series)${r.last_error ? `\n  error    ${r.last_error}` : ""}\n`,
   );
   if (r.alerts.length > 0) {

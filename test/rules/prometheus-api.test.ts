@@ -5,11 +5,19 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { loadConfigText } from "../../src/config/load.ts";
 import type { RemoteConfig } from "../../src/config/metrics-schema.ts";
+import { systemClock } from "../../src/core/clock.ts";
+import { EventBus } from "../../src/core/events.ts";
+import { createLogger } from "../../src/log/logger.ts";
 import type { InstantValue } from "../../src/metrics/series.ts";
+import { MemorySeriesReader } from "../../src/rules/expr/memory-reader.ts";
 import {
   PrometheusApi,
   type PrometheusApiOptions,
@@ -17,6 +25,9 @@ import {
   type RemoteQueryErrorKind,
   type RemoteWarnings,
 } from "../../src/rules/remote/prometheus-api.ts";
+import { RuleRepository } from "../../src/rules/rule-repository.ts";
+import { RuleService } from "../../src/rules/rule-service.ts";
+import { openStore } from "../../src/store/store.ts";
 import { VERSION } from "../../src/version.ts";
 import {
   type PrometheusFixture,
@@ -164,6 +175,63 @@ describe("PrometheusApi against a real Prometheus and node_exporter", {
     const result = await api.check();
     assert.equal(result.ok, true, result.message);
     assert.match(result.version ?? "", /^\d+\.\d+\.\d+/);
+  });
+
+  test("rules with source: the one alerting brain runs PromQL on Prometheus", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "unyo-remote-rules-"));
+    const store = await openStore({ kind: "sqlite", path: join(dir, "unyo.db") });
+    try {
+      const loaded = loadConfigText(
+        `metrics: { remote: [ { id: prom, url: "${prom.url}" } ] }
+rules:
+  - id: node-cpu
+    source: prom
+    expr: 100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[30s])))
+    warning: ">= 0"
+    annotations: { summary: '{{ $labels.instance }} CPU {{ $value | printf "%.1f" }}%' }
+  - id: node-up
+    source: prom
+    expr: up{job="node"} == 1
+    severity: critical
+  - id: broken
+    source: prom
+    expr: sum(rate(node_cpu_seconds_total[30s]) by
+`,
+        { file: "unyo.yaml", env: {} },
+      );
+      assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.problems));
+      const bus = new EventBus();
+      const fired: string[] = [];
+      bus.on("alert.transition", (e) =>
+        fired.push(`${e.ruleId} ${e.to.state}/${e.to.level} ${e.labels.instance}`),
+      );
+      const rules = new RuleService({
+        repository: new RuleRepository(store.db),
+        reader: new MemorySeriesReader([]),
+        remote: (id) => (id === "prom" ? api : undefined),
+        clock: systemClock,
+        log: createLogger({ level: "error", destination: { write: () => {} } }),
+        bus,
+      });
+      await rules.apply(loaded.value.config.rules);
+      const now = Date.now();
+      assert.equal((await rules.evaluate("node-cpu", now)).health, "ok");
+      assert.equal((await rules.evaluate("node-up", now)).health, "ok");
+      const broken = await rules.evaluate("broken", now);
+      assert.equal(broken.health, "error");
+      assert.match(broken.lastError ?? "", /parse error/);
+      assert.deepEqual(fired.sort(), [
+        `node-cpu firing/warning ${prom.nodeExporterInstance}`,
+        `node-up firing/critical ${prom.nodeExporterInstance}`,
+      ]);
+      const cpu = rules.get("node-cpu")?.alerts[0];
+      assert.ok(cpu && cpu.value >= 0 && cpu.value <= 100, `cpu ${cpu?.value}`);
+      assert.match(cpu.annotations.summary ?? "", /^127\.0\.0\.1:\d+ CPU \d+\.\d%$/);
+      await rules.flush();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
