@@ -19,9 +19,9 @@ import { HostSource } from "./host-source.ts";
 import { ScrapeManager } from "./scrape/scraper.ts";
 import { SeriesStore, type SeriesStoreOptions } from "./store/series-store.ts";
 
-/** How often expired chunks, rollups and alert transitions are deleted. */
+/** How often alert transitions past retention are deleted (the series store prunes itself). */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
-/** Alert transitions are kept as long as the hourly rollups of the series they judged. */
+
 const storeOptions = (config: UnyoConfig): SeriesStoreOptions => ({
   retention: config.metrics.retention,
   limits: config.metrics.limits,
@@ -104,9 +104,9 @@ export class MetricsRuntime {
     this.#pruneTimer.unref();
   }
 
+  /** Alert transitions are kept as long as the hourly rollups of the series they judged. */
   async prune(): Promise<void> {
     try {
-      await this.series.prune();
       const keep = this.#deps.config().metrics.retention["1h"];
       await this.ruleRepository.prune(this.#deps.clock.now() - keep);
     } catch (error) {

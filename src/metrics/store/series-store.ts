@@ -26,6 +26,7 @@ import { memoryStats } from "./head.ts";
 import { Ingest } from "./ingest.ts";
 import { type ReadState, type RollupSeries, selectRollups, selectSamples } from "./reader.ts";
 import { DAY_MS, HOUR_MS, hourOf } from "./rollup.ts";
+import { joinParts, samplesOfRollups } from "./rollup-samples.ts";
 import { databaseHours, memoryHour, rollupRows } from "./rollup-writer.ts";
 import type { SeriesLimits } from "./series-index.ts";
 import { loadState } from "./store-load.ts";
@@ -128,10 +129,34 @@ export class SeriesStore implements SampleSink, SeriesReader {
   }
 
   /** Raw samples with fromMs < t <= toMs of every series matching all matchers. */
-  select(matchers: readonly Matcher[], fromMs: number, toMs: number): Promise<SeriesSamples[]> {
+  /**
+   * Raw samples with fromMs < t <= toMs; the part of the range older than the raw retention
+   * comes from the 1m, then the 1h rollups (one sample per bucket: rollup-samples.ts).
+   */
+  async select(
+    matchers: readonly Matcher[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<SeriesSamples[]> {
     const now = this.#clock.now();
-    const from = Math.max(fromMs, hourOf(now - this.#opts.retention.raw) - 1);
-    return selectSamples(this.#readState(), matchers, from, Math.min(toMs, now + HOUR_MS));
+    const rawFrom = Math.max(fromMs, hourOf(now - this.#opts.retention.raw) - 1);
+    const raw = selectSamples(this.#readState(), matchers, rawFrom, Math.min(toMs, now + HOUR_MS));
+    if (fromMs >= rawFrom || toMs <= fromMs) return raw;
+    const minuteFrom = Math.max(fromMs, now - this.#opts.retention["1m"]);
+    const parts: SeriesSamples[][] = [];
+    if (minuteFrom > fromMs) {
+      const hours = await this.selectRollup(matchers, fromMs, minuteFrom, "1h");
+      parts.push(samplesOfRollups(hours, "1h").map((s) => within(s, fromMs, toMs)));
+    }
+    const minutes = await this.selectRollup(
+      matchers,
+      minuteFrom,
+      Math.min(rawFrom + 1, toMs),
+      "1m",
+    );
+    parts.push(samplesOfRollups(minutes, "1m").map((s) => within(s, fromMs, toMs)));
+    parts.push(await raw);
+    return joinParts(parts);
   }
 
   /** Rollup buckets with fromMs <= start < toMs (see reader.ts). */
@@ -294,3 +319,17 @@ export class SeriesStore implements SampleSink, SeriesReader {
 export type { Bucket } from "./rollup.ts";
 export { mergeBuckets } from "./rollup.ts";
 export type { RollupSeries };
+
+/** The samples of `s` with fromMs < t <= toMs. */
+function within(s: SeriesSamples, fromMs: number, toMs: number): SeriesSamples {
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < s.timestamps.length; i++) {
+    const at = s.timestamps[i] as number;
+    if (at > fromMs && at <= toMs) {
+      t.push(at);
+      v.push(s.values[i] as number);
+    }
+  }
+  return { labels: s.labels, timestamps: t, values: v };
+}
