@@ -1,8 +1,12 @@
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { TLSSocket } from "node:tls";
 
 import type { ErrorKind, ProbeOutcome } from "./probes/types.ts";
+
+// Not `import … from "node:http"`: an ES module namespace of node:http reads all its exports,
+// among them Node 24's lazy WebSocket getters, which load undici (~3 MB resident) for nothing.
+const { request: httpRequest } = process.getBuiltinModule("node:http");
 
 export type { ErrorKind, ProbeOutcome };
 

@@ -27,8 +27,6 @@ export type ScrapeTarget = Pick<
 > & { bearer_token?: string | undefined };
 
 export interface ScrapeOptions {
-  /** Defaults to the global fetch. */
-  fetchImpl?: typeof fetch;
   /** The scrape's timestamp: samples without their own get it, and so do the synthetic series. */
   nowMs: number;
   signal?: AbortSignal;
@@ -92,7 +90,6 @@ export async function scrapeOnce(
       headers: target.headers,
       bearerToken: target.bearer_token,
       signal: options.signal,
-      fetchImpl: options.fetchImpl,
     });
   } catch (error) {
     result.error = error instanceof ScrapeError ? error.message : String(error);

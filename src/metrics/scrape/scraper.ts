@@ -38,8 +38,6 @@ export interface ScrapeManagerDeps {
   sink: SampleSink;
   clock: Clock;
   log: Log;
-  /** Defaults to the global fetch. */
-  fetchImpl?: typeof fetch;
 }
 
 interface Target {
@@ -181,14 +179,13 @@ export class ScrapeManager {
     const config = target.config;
     const labels = target.labels;
     const options = { nowMs: this.#deps.clock.now(), signal: abort.signal };
-    const fetchImpl = this.#deps.fetchImpl;
     const done = () => {
       if (target.abort !== abort) return;
       target.abort = undefined;
       target.inFlight = undefined;
     };
     target.abort = abort;
-    target.inFlight = scrapeOnce(config, fetchImpl ? { ...options, fetchImpl } : options)
+    target.inFlight = scrapeOnce(config, options)
       .then((result) => {
         // Done before storing: whoever sees the samples sees the scrape finished.
         done();
