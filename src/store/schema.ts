@@ -306,6 +306,58 @@ export interface AlertEventsTable {
   labels: string;
 }
 
+/** pending (waiting for its next try), sending (claimed, under lease), sent, failed. */
+export type OutboxState = "pending" | "sending" | "sent" | "failed";
+
+/** One notification for one channel, persisted before delivery (src/notify/outbox.ts). */
+export interface NotificationOutboxTable {
+  id: Generated<number>;
+  /** Unique: enqueueing the same key again is a no-op. Sent to the receiver too. */
+  idempotency_key: string;
+  /** The channel id from the config. */
+  channel: string;
+  /** JSON of the message (src/notify/render.ts NotificationMessage). */
+  payload: string;
+  state: OutboxState;
+  /** Delivery attempts started so far. Defaults to 0 on insert. */
+  attempts: Generated<number>;
+  /** pending: when to try next; sending: when the claimer's lease runs out. */
+  next_attempt_at: EpochMs;
+  created_at: EpochMs;
+  sent_at: EpochMs | null;
+  last_error: string | null;
+}
+
+/** Every delivery attempt of an outbox row, for the API and the delivery log. */
+export interface NotificationAttemptsTable {
+  id: Generated<number>;
+  outbox_id: number;
+  at: EpochMs;
+  duration_ms: number;
+  ok: IntBool;
+  /** The receiver's status (HTTP status, SMTP reply code, exit code) when there was one. */
+  status: number | null;
+  error: string | null;
+}
+
+/**
+ * A silence (src/alerting/silences.ts): alerts matching all its matchers are not notified
+ * from starts_at until ends_at, or until expired_at when someone ended it early.
+ */
+export interface SilencesTable {
+  /** 12 random hex characters. */
+  id: string;
+  /** JSON array of { name, op, value } (src/alerting/matchers.ts). */
+  matchers: string;
+  starts_at: EpochMs;
+  ends_at: EpochMs;
+  created_by: string;
+  comment: string;
+  created_at: EpochMs;
+  expired_at: EpochMs | null;
+  expired_by: string | null;
+}
+
 export interface Database {
   unyo_meta: UnyoMetaTable;
   config_revisions: ConfigRevisionsTable;
@@ -326,4 +378,7 @@ export interface Database {
   rule_alerts: RuleAlertsTable;
   rule_status: RuleStatusTable;
   alert_events: AlertEventsTable;
+  silences: SilencesTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_attempts: NotificationAttemptsTable;
 }

@@ -25,9 +25,9 @@ import {
 } from "./types.ts";
 
 /** Between SIGTERM to the process group and SIGKILL to what is left of it. */
-const KILL_GRACE_MS = 1000;
+export const KILL_GRACE_MS = 1000;
 /** After SIGKILL, how long to wait for the output pipes to close before giving up on them. */
-const PIPE_GRACE_MS = 250;
+export const PIPE_GRACE_MS = 250;
 /** The variables a command inherits from Unyo's own environment; nothing else leaks in. */
 export const INHERITED_ENV = ["PATH", "HOME", "LANG", "TZ"] as const;
 
@@ -250,7 +250,7 @@ function parseOutput(text: string): unknown {
 }
 
 /** One output stream, keeping its first `max` bytes and counting (but dropping) the rest. */
-class CappedOutput {
+export class CappedOutput {
   readonly #max: number;
   readonly #chunks: Buffer[] = [];
   #kept = 0;
@@ -293,7 +293,7 @@ function utf8Boundary(bytes: Buffer): number {
   return i;
 }
 
-function signalGroup(pgid: number | undefined, sig: NodeJS.Signals): void {
+export function signalGroup(pgid: number | undefined, sig: NodeJS.Signals): void {
   if (pgid === undefined) return;
   try {
     process.kill(-pgid, sig);
@@ -302,7 +302,7 @@ function signalGroup(pgid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
-function groupAlive(pgid: number | undefined): boolean {
+export function groupAlive(pgid: number | undefined): boolean {
   if (pgid === undefined) return false;
   try {
     process.kill(-pgid, 0);
@@ -314,7 +314,7 @@ function groupAlive(pgid: number | undefined): boolean {
 }
 
 /** Why the program could not be started, naming it and the folder it was run in. */
-function startError(
+export function startError(
   error: NodeJS.ErrnoException,
   program: string,
   file: string,

@@ -7,6 +7,7 @@
  * `label="value"` to its series keeps a selector with an equality matcher from scanning
  * every series.
  */
+import { anchoredRegex } from "../../core/anchored-regex.ts";
 import type { Labels, Matcher, SeriesReader, SeriesSamples } from "../../metrics/series.ts";
 import { labelValue } from "./eval-values.ts";
 
@@ -28,18 +29,10 @@ export function firstAfter(
   return low;
 }
 
-const compiled = new WeakMap<Matcher, RegExp>();
-
 /** The matcher's regular expression: the parser's, or compiled (anchored) once for a matcher
  * built by hand. */
 export function regexOf(matcher: Matcher): RegExp {
-  if (matcher.regex) return matcher.regex;
-  let regex = compiled.get(matcher);
-  if (regex === undefined) {
-    regex = new RegExp(`^(?:${matcher.value})$`, "su");
-    compiled.set(matcher, regex);
-  }
-  return regex;
+  return matcher.regex ?? anchoredRegex(matcher.value);
 }
 
 /** Whether a series with `labels` is selected by `matcher` (a missing label counts as ""). */

@@ -14,6 +14,8 @@ import { migration005CheckHistory } from "./005_check_history.ts";
 import { migration006Heartbeats } from "./006_heartbeats.ts";
 import { migration007Metrics } from "./007_metrics.ts";
 import { migration008Rules } from "./008_rules.ts";
+import { migration009Silences } from "./009_silences.ts";
+import { migration010Notifications } from "./010_notifications.ts";
 
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ["001_initial", migration001Initial],
@@ -24,6 +26,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migrat
   ["006_heartbeats", migration006Heartbeats],
   ["007_metrics", migration007Metrics],
   ["008_rules", migration008Rules],
+  ["009_silences", migration009Silences],
+  ["010_notifications", migration010Notifications],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
