@@ -22,7 +22,7 @@
  */
 
 import { z } from "zod";
-import { anchoredRegex } from "../core/anchored-regex.ts";
+import { anchoredRegex, matchesOp } from "../core/anchored-regex.ts";
 import { checkMatcher, MatcherError, parseMatchers } from "./matcher-parser.ts";
 
 export { MatcherError, parseMatchers };
@@ -47,16 +47,7 @@ export const regexOf = (matcher: LabelMatcher): RegExp => anchoredRegex(matcher.
 
 /** Whether one matcher accepts `value` (the label's value, "" when missing). */
 export function matchesValue(matcher: LabelMatcher, value: string): boolean {
-  switch (matcher.op) {
-    case "=":
-      return value === matcher.value;
-    case "!=":
-      return value !== matcher.value;
-    case "=~":
-      return regexOf(matcher).test(value);
-    case "!~":
-      return !regexOf(matcher).test(value);
-  }
+  return matchesOp(matcher.op, matcher.value, value);
 }
 
 /**

@@ -15,3 +15,22 @@ export function anchoredRegex(pattern: string): RegExp {
   }
   return regex;
 }
+
+/** Whether `value` passes a label matcher `op pattern` (`regex` when already compiled). */
+export function matchesOp(
+  op: "=" | "!=" | "=~" | "!~",
+  pattern: string,
+  value: string,
+  regex?: RegExp,
+): boolean {
+  switch (op) {
+    case "=":
+      return value === pattern;
+    case "!=":
+      return value !== pattern;
+    case "=~":
+      return (regex ?? anchoredRegex(pattern)).test(value);
+    case "!~":
+      return !(regex ?? anchoredRegex(pattern)).test(value);
+  }
+}

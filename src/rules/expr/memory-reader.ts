@@ -7,7 +7,7 @@
  * `label="value"` to its series keeps a selector with an equality matcher from scanning
  * every series.
  */
-import { anchoredRegex } from "../../core/anchored-regex.ts";
+import { anchoredRegex, matchesOp } from "../../core/anchored-regex.ts";
 import type { Labels, Matcher, SeriesReader, SeriesSamples } from "../../metrics/series.ts";
 import { labelValue } from "./eval-values.ts";
 
@@ -37,17 +37,7 @@ export function regexOf(matcher: Matcher): RegExp {
 
 /** Whether a series with `labels` is selected by `matcher` (a missing label counts as ""). */
 export function matchesLabel(labels: Labels, matcher: Matcher): boolean {
-  const value = labelValue(labels, matcher.label);
-  switch (matcher.op) {
-    case "=":
-      return value === matcher.value;
-    case "!=":
-      return value !== matcher.value;
-    case "=~":
-      return regexOf(matcher).test(value);
-    case "!~":
-      return !regexOf(matcher).test(value);
-  }
+  return matchesOp(matcher.op, matcher.value, labelValue(labels, matcher.label), regexOf(matcher));
 }
 
 /** Whether every matcher selects the series. */
