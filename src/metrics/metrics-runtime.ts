@@ -10,7 +10,7 @@ import type { UnyoConfig } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import type { EventBus } from "../core/events.ts";
 import type { Log } from "../log/logger.ts";
-import { PrometheusApi } from "../rules/remote/prometheus-api.ts";
+import type { PrometheusApi } from "../rules/remote/prometheus-api.ts";
 import { RuleRepository } from "../rules/rule-repository.ts";
 import { RuleService } from "../rules/rule-service.ts";
 import type { Database } from "../store/schema.ts";
@@ -78,15 +78,20 @@ export class MetricsRuntime {
   /** Applies a (re)loaded config: targets, host collector, remotes, rules, limits. */
   async apply(config: UnyoConfig): Promise<void> {
     this.series.configure(storeOptions(config));
-    this.remotes.clear();
-    for (const remote of config.metrics.remote) {
-      this.remotes.set(
-        remote.id,
-        new PrometheusApi(remote, {
-          onWarnings: (w) => this.#deps.log.warn(w, "remote query answered with warnings"),
-        }),
-      );
+    const remotes: [string, PrometheusApi][] = [];
+    if (config.metrics.remote.length > 0) {
+      // Loaded only when configured: most installations never talk to a remote Prometheus,
+      // and start-up time and idle memory are budgeted.
+      const { PrometheusApi: Api } = await import("../rules/remote/prometheus-api.ts");
+      for (const remote of config.metrics.remote) {
+        const onWarnings = (w: object) =>
+          this.#deps.log.warn(w, "remote query answered with warnings");
+        remotes.push([remote.id, new Api(remote, { onWarnings })]);
+      }
     }
+    // Swapped in one step: a rule evaluating during a reload sees the old set or the new.
+    this.remotes.clear();
+    for (const [id, api] of remotes) this.remotes.set(id, api);
     this.scrapes.apply(config.metrics.scrape);
     this.host.apply(config.metrics.host);
     await this.rules.apply(config.rules);

@@ -12,7 +12,7 @@ import type { InstantValue, Labels, Matcher, RangeSeries } from "../../metrics/s
 import type { Expr } from "../../rules/expr/ast.ts";
 import { evaluate, evaluateRange } from "../../rules/expr/evaluate.ts";
 import { ExprSyntaxError, parseExpr } from "../../rules/expr/parser.ts";
-import { isRemoteQueryError } from "../../rules/remote/prometheus-api.ts";
+import { isRemoteQueryError } from "../../rules/remote/remote-errors.ts";
 import type { Runtime } from "../../runtime.ts";
 import { iso } from "../route-helpers.ts";
 
