@@ -98,6 +98,8 @@ export async function buildApp(rt: Runtime, options: BuildAppOptions): Promise<F
         { name: "users", description: "User accounts and the access review (admin)" },
         { name: "tokens", description: "API tokens" },
         { name: "audit", description: "The tamper-evident audit log (admin)" },
+        { name: "metrics", description: "Metric series: queries, push, scrape targets" },
+        { name: "rules", description: "Threshold rules and their alerts" },
       ],
       components: {
         securitySchemes: {
